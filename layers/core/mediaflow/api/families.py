@@ -1,0 +1,101 @@
+"""Error bodies of the three API families, and how a validation failure reads in each.
+
+- VOD (Alibaba): HTTP status + ``{"RequestId", "HostId", "Code", "Message"}``
+- MPC (Huawei):  HTTP status + ``{"error_code": "MPC.xxxxx", "error_msg": "..."}``
+- CI (Tencent):  HTTP status + ``<Error><Code/><Message/><RequestId/><TraceId/></Error>``
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from xml.sax.saxutils import escape
+
+from mediaflow.errors import ApiError
+
+
+class Family(StrEnum):
+    VOD = "vod"
+    MPC = "mpc"
+    CI = "ci"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    status: int
+    content_type: str
+    body: str
+
+
+# Custom pydantic error types that are already VOD error codes.
+VOD_CODES = frozenset(
+    {
+        "MissingParameter",
+        "InvalidParameter",
+        "InvalidFileName.Extension",
+        "IllegalCharacters",
+        "LengthExceededMax",
+        "TagsExceededMax",
+    }
+)
+
+
+def render(family: Family, error: ApiError, request_id: str, host: str) -> Rendered:
+    if family is Family.VOD:
+        body = {"RequestId": request_id, "HostId": host, "Code": error.code, "Message": error.message}
+        return Rendered(error.status, "application/json", json.dumps(body))
+    if family is Family.MPC:
+        return Rendered(
+            error.status,
+            "application/json",
+            json.dumps({"error_code": error.code, "error_msg": error.message}),
+        )
+    xml = (
+        f"<Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        f"<RequestId>{escape(request_id)}</RequestId><TraceId>{escape(request_id)}</TraceId></Error>"
+    )
+    return Rendered(error.status, "application/xml", xml)
+
+
+def _field(err: dict[str, Any]) -> str:
+    loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+    return ".".join(loc) or "request"
+
+
+def validation_error(family: Family, errors: list[dict[str, Any]]) -> ApiError:
+    """Turn the first pydantic error into the family's invalid-parameter answer."""
+    err = errors[0] if errors else {"type": "value_error", "loc": (), "msg": "invalid request"}
+    field, etype = _field(err), str(err.get("type", ""))
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    if family is Family.VOD:
+        if etype in VOD_CODES:
+            return ApiError(400, etype, msg)
+        if etype == "missing":
+            return ApiError(
+                400, "MissingParameter", f"The input parameter {field} that is mandatory is not supplied."
+            )
+        if etype == "string_too_long":
+            limit = err.get("ctx", {}).get("max_length", "")
+            return ApiError(400, "LengthExceededMax", f"{field} length has exceeded {limit}.")
+        return ApiError(400, "InvalidParameter", f"The specified parameter {field} is not valid: {msg}")
+    if family is Family.MPC:
+        return ApiError(400, "MPC.10202", f"Invalid request parameter: {field}: {msg}")
+    return ApiError(400, "InvalidArgument", f"{field}: {msg}")
+
+
+def forbidden(family: Family) -> ApiError:
+    if family is Family.VOD:
+        return ApiError(403, "Forbidden", "User not authorized to operate on the specified resource.")
+    if family is Family.MPC:
+        return ApiError(403, "MPC.10208", "Access denied.")
+    return ApiError(403, "AccessDenied", "Access denied.")
+
+
+def internal(family: Family) -> ApiError:
+    if family is Family.VOD:
+        return ApiError(500, "InternalError", "The request processing has failed due to some unknown error.")
+    if family is Family.MPC:
+        return ApiError(500, "MPC.10050", "Internal error.")
+    return ApiError(500, "InternalError", "Internal error.")

@@ -1,0 +1,1 @@
+"""Job records of every kind: their state machines and their one data-access module."""

@@ -1,0 +1,49 @@
+"""One settings model for every function, read from the environment when first asked for.
+
+Nothing reads ``os.environ`` at import time, so tests (and the local stack) can set the
+environment before the first call.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    table_name: str = Field("mediaflow", alias="MEDIAFLOW_TABLE")
+    bucket_name: str = Field("mediaflow-media", alias="MEDIAFLOW_BUCKET")
+    events_topic_arn: str = Field("", alias="MEDIAFLOW_EVENTS_TOPIC_ARN")
+    stage: str = Field("dev", alias="MEDIAFLOW_STAGE")
+    region: str = Field("us-east-1", alias="AWS_REGION")
+    upload_role_arn: str = Field("", alias="MEDIAFLOW_UPLOAD_ROLE_ARN")
+    upload_credential_seconds: int = Field(3000, alias="MEDIAFLOW_UPLOAD_CREDENTIAL_SECONDS", ge=900, le=3600)
+    # Where clients send uploads. Empty: the regional S3 endpoint. The local stack sets moto's URL.
+    s3_public_endpoint: str = Field("", alias="MEDIAFLOW_S3_PUBLIC_ENDPOINT")
+    # A video whose source failed as non-media this many times is Damaged (RefreshUploadVideo refuses it).
+    max_failed_uploads: int = Field(5, alias="MEDIAFLOW_MAX_FAILED_UPLOADS", ge=1)
+    probe_timeout_s: float = Field(30.0, alias="MEDIAFLOW_PROBE_TIMEOUT_S", gt=0)
+    # Only the local stack turns this on, so test receivers on 127.0.0.1 can get callbacks.
+    allow_loopback: bool = Field(False, alias="MEDIAFLOW_ALLOW_LOOPBACK")
+
+    model_config = {"populate_by_name": True, "extra": "ignore"}
+
+    @property
+    def s3_endpoint_for_clients(self) -> str:
+        if self.s3_public_endpoint:
+            return self.s3_public_endpoint
+        return f"https://s3.{self.region}.amazonaws.com"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = dict(os.environ)
+    env.setdefault("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    return Settings.model_validate(env)
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

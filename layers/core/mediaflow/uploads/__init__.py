@@ -1,0 +1,1 @@
+"""Upload credentials and upload events (VOD family: CreateUploadVideo, RefreshUploadVideo, GetVideoInfo)."""

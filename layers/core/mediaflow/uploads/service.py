@@ -1,0 +1,106 @@
+"""VOD upload operations: CreateUploadVideo, RefreshUploadVideo, GetVideoInfo."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from mediaflow import clock, ids
+from mediaflow.errors import ApiError, NotFound
+from mediaflow.jobs import store
+from mediaflow.jobs.states import VIDEO, Kind
+from mediaflow.settings import get_settings
+from mediaflow.storage import keys
+from mediaflow.uploads import credentials, views
+from mediaflow.uploads.formats import media_extension
+from mediaflow.uploads.models import CreateUploadVideoRequest
+
+# VOD's "no transcoding" group: the upload only gets FileUploadComplete.
+NO_TRANSCODE_GROUP = "VOD_NO_TRANSCODE"
+
+VIDEO_NOT_FOUND = ApiError(404, "InvalidVideo.NotFound", "The video not exist.")
+
+
+def _check_template_group(project_id: str, group_id: str | None) -> None:
+    if group_id in (None, "", NO_TRANSCODE_GROUP):
+        return
+    # Template groups arrive with the transcoding capability; until one exists, none is found.
+    raise ApiError(404, "InvalidTemplateGroupId.NotFound", "The TemplateGroupId does not exist.")
+
+
+def create_upload_video(project_id: str, request: CreateUploadVideoRequest) -> dict[str, Any]:
+    _check_template_group(project_id, request.TemplateGroupId)
+    video_id = ids.new_hex_id()
+    extension = media_extension(request.FileName) or ""
+    key = keys.upload_key(project_id, video_id, extension)
+    user_data = request.user_data
+    doc = {
+        "title": request.Title,
+        "file_name": request.FileName,
+        "file_size": request.FileSize,
+        "description": request.Description,
+        "tags": request.tag_list,
+        "template_group_id": request.TemplateGroupId,
+        "user_data": request.user_data_text,
+        "callback_url": user_data.MessageCallback.CallbackURL
+        if user_data and user_data.MessageCallback
+        else None,
+        "extend": user_data.Extend if user_data else None,
+        "object_key": key,
+        "failed_uploads": 0,
+        "upload_generation": 1,
+    }
+    creds = credentials.issue(video_id, key)
+    store.create(
+        store.Record(
+            kind=Kind.VIDEO,
+            project_id=project_id,
+            id=video_id,
+            status=VIDEO.initial,
+            created_at=clock.key_time(clock.now()),
+            doc=doc,
+        )
+    )
+    return {"VideoId": video_id, "UploadAddress": creds.upload_address, "UploadAuth": creds.upload_auth}
+
+
+def is_damaged(record: store.Record) -> bool:
+    """Damaged: the record cannot take a source any more.
+
+    Either it was created wrongly (its object key is not the canonical key of this project and
+    video), or its sources failed as non-media ``max_failed_uploads`` times in a row.
+    """
+    key = record.doc.get("object_key") or ""
+    parsed = keys.parse_upload_key(key)
+    if parsed is None or (parsed.project_id, parsed.video_id) != (record.project_id, record.id):
+        return True
+    return int(record.doc.get("failed_uploads", 0)) >= get_settings().max_failed_uploads
+
+
+def refresh_upload_video(project_id: str, video_id: str) -> dict[str, Any]:
+    if not ids.is_hex_id(video_id):
+        raise VIDEO_NOT_FOUND
+    try:
+        record = store.get(Kind.VIDEO, project_id, video_id)
+    except NotFound as exc:
+        raise VIDEO_NOT_FOUND from exc
+    if is_damaged(record):
+        raise ApiError(400, "InvalidVideo.Damaged", "The video has been Damaged.")
+    creds = credentials.issue(video_id, record.doc["object_key"])
+
+    def bump(current: store.Record) -> store.Record:
+        generation = int(current.doc.get("upload_generation", 1)) + 1
+        return replace(current, doc={**current.doc, "upload_generation": generation})
+
+    store.update(Kind.VIDEO, project_id, video_id, bump)
+    return {"VideoId": video_id, "UploadAddress": creds.upload_address, "UploadAuth": creds.upload_auth}
+
+
+def get_video(project_id: str, video_id: str) -> dict[str, Any]:
+    if not ids.is_hex_id(video_id):
+        raise VIDEO_NOT_FOUND
+    try:
+        record = store.get(Kind.VIDEO, project_id, video_id, consistent=False)
+    except NotFound as exc:
+        raise VIDEO_NOT_FOUND from exc
+    return views.video_info(record)
