@@ -14,29 +14,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import yaml
+from local.cfn import load_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "openapi.json"
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """Reads template.yaml; CloudFormation tags are kept as plain values (only paths are needed)."""
-
-
-def _tag(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)  # type: ignore[arg-type]
-
-
-_TemplateLoader.add_multi_constructor("!", _tag)
-
-
 def api_function_dirs(template: Path = REPO / "template.yaml") -> list[Path]:
-    doc = yaml.load(template.read_text(), Loader=_TemplateLoader)  # noqa: S506 - SafeLoader subclass
+    doc = load_yaml(template)
     dirs = []
     for resource in doc["Resources"].values():
         if resource.get("Type") != "AWS::Serverless::Function":

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
 from mediaflow.api.app import make_api_handler, request_id
 from mediaflow.api.families import Family
 from mediaflow.uploads import service

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
+
 from mediaflow.api.app import make_api_handler, request_id
 from mediaflow.api.families import Family
 from mediaflow.uploads import service
@@ -14,7 +15,9 @@ router = Router()
 @router.post(
     "/v1/<project_id>/videos/<VideoId>/refresh-upload",
     summary="RefreshUploadVideo",
-    description="New upload credentials for the same VideoId and object key; a new upload overwrites the source.",
+    description=(
+        "New upload credentials for the same VideoId and object key; a new upload overwrites the source."
+    ),
     tags=["VOD uploads"],
 )
 def refresh_upload_video(

@@ -5,6 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mediaflow import idempotency
 from mediaflow.observability import logger, metrics
 from mediaflow.uploads.upload_events import handle_message
 
@@ -22,4 +24,5 @@ def _record(record: SQSRecord) -> list[str]:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_context(context)
     return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)

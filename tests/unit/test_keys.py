@@ -27,7 +27,9 @@ def test_keys_outside_the_upload_layout_are_not_uploads(key: str) -> None:
     assert parse_upload_key(key) is None
 
 
-@pytest.mark.parametrize("key", ["", "/abs/path.mp4", "a/../b.mp4", "a/./b", "..", "a\\b.mp4", "a\x00b", "x" * 1025])
+@pytest.mark.parametrize(
+    "key", ["", "/abs/path.mp4", "a/../b.mp4", "a/./b", "..", "a\\b.mp4", "a\x00b", "x" * 1025]
+)
 def test_unsafe_user_keys_are_refused(key: str) -> None:
     with pytest.raises(InvalidKey):
         validate_user_key(key)

@@ -13,7 +13,12 @@ def test_credentials_can_upload_exactly_their_key() -> None:
 
 def test_credentials_cannot_touch_any_other_key_or_action() -> None:
     policy = session_policy(BUCKET, KEY)
-    for other in ("uploads/p/v/source.mp4x", "uploads/p/v/other.mp4", "uploads/p/w/source.mp4", "outputs/p/x"):
+    for other in (
+        "uploads/p/v/source.mp4x",
+        "uploads/p/v/other.mp4",
+        "uploads/p/w/source.mp4",
+        "outputs/p/x",
+    ):
         assert not allows(policy, "s3:PutObject", f"{ARN}/{other}")
     for action in ("s3:GetObject", "s3:DeleteObject", "s3:ListBucket", "s3:PutObjectAcl", "s3:*"):
         assert not allows(policy, action, f"{ARN}/{KEY}")

@@ -16,7 +16,9 @@ def test_a_settled_video_accepts_a_new_source() -> None:
         assert VIDEO.can(state, "UploadFail")
 
 
-@pytest.mark.parametrize(("current", "target"), [("Uploading", "Normal"), ("UploadFail", "Transcoding"), ("Normal", "Uploading")])
+@pytest.mark.parametrize(
+    ("current", "target"), [("Uploading", "Normal"), ("UploadFail", "Transcoding"), ("Normal", "Uploading")]
+)
 def test_unlisted_transitions_are_refused(current: str, target: str) -> None:
     with pytest.raises(InvalidTransition):
         VIDEO.check(current, target)

@@ -20,7 +20,12 @@ def test_keys_are_decoded_with_unquote_plus() -> None:
 
 
 def test_identity_is_the_object_version() -> None:
-    event = {"Records": [_record("k", versionId="v1", sequencer="0A"), _record("k", versionId="v2", sequencer="0B")]}
+    event = {
+        "Records": [
+            _record("k", versionId="v1", sequencer="0A"),
+            _record("k", versionId="v2", sequencer="0B"),
+        ]
+    }
     first, second = landed_objects(event)
     assert first.identity != second.identity
     (again,) = landed_objects({"Records": [_record("k", versionId="v1", sequencer="0A")]})

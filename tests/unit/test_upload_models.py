@@ -15,7 +15,9 @@ def _code(body: dict[str, Any]) -> str:
 
 
 def test_a_plain_request_is_accepted() -> None:
-    req = CreateUploadVideoRequest.model_validate({"Title": "demo", "FileName": "clip.MP4", "Tags": "a, b,,c"})
+    req = CreateUploadVideoRequest.model_validate(
+        {"Title": "demo", "FileName": "clip.MP4", "Tags": "a, b,,c"}
+    )
     assert req.tag_list == ["a", "b", "c"]
     assert req.user_data is None
 
@@ -39,7 +41,10 @@ def test_length_limits() -> None:
 
 def test_at_most_sixteen_tags() -> None:
     CreateUploadVideoRequest.model_validate({"Title": "t", "FileName": "a.mp4", "Tags": ",".join("t" * 16)})
-    assert _code({"Title": "t", "FileName": "a.mp4", "Tags": ",".join(str(i) for i in range(17))}) == "TagsExceededMax"
+    assert (
+        _code({"Title": "t", "FileName": "a.mp4", "Tags": ",".join(str(i) for i in range(17))})
+        == "TagsExceededMax"
+    )
 
 
 def test_emoji_is_an_illegal_character() -> None:
@@ -49,7 +54,9 @@ def test_emoji_is_an_illegal_character() -> None:
 def test_user_data_as_json_string_or_object() -> None:
     as_text = json.dumps({"MessageCallback": {"CallbackURL": "https://example.com/cb"}, "Extend": {"k": "v"}})
     for user_data in (as_text, json.loads(as_text)):
-        req = CreateUploadVideoRequest.model_validate({"Title": "t", "FileName": "a.mp4", "UserData": user_data})
+        req = CreateUploadVideoRequest.model_validate(
+            {"Title": "t", "FileName": "a.mp4", "UserData": user_data}
+        )
         assert req.user_data is not None
         assert req.user_data.MessageCallback is not None
         assert req.user_data.MessageCallback.CallbackURL == "https://example.com/cb"

@@ -11,6 +11,8 @@ from mediaflow import aws
 from mediaflow.settings import get_settings
 
 WEEK_S = 7 * 24 * 3600
+_configs: list[IdempotencyConfig] = []
+_context: list[Any] = []  # the current invocation's context, for configs made during it
 
 
 @cache

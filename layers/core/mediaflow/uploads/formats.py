@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 VIDEO_EXTENSIONS = frozenset(
-    (
-        "3gp asf avi dat dv flv f4v gif m2t m2ts m4v mj2 mjpeg mkv mov mp4 mpe mpeg mpg mts mxf "
-        "ogg qt rm rmvb swf ts vob webm wmv"
-    ).split()
+    [
+        "3gp",
+        "asf",
+        "avi",
+        "dat",
+        "dv",
+        "flv",
+        "f4v",
+        "gif",
+        "m2t",
+        "m2ts",
+        "m4v",
+        "mj2",
+        "mjpeg",
+        "mkv",
+        "mov",
+        "mp4",
+        "mpe",
+        "mpeg",
+        "mpg",
+        "mts",
+        "mxf",
+        "ogg",
+        "qt",
+        "rm",
+        "rmvb",
+        "swf",
+        "ts",
+        "vob",
+        "webm",
+        "wmv",
+    ]
 )
-AUDIO_EXTENSIONS = frozenset("aac ac3 acm amr ape caf flac m4a mp3 ogg opus ra wav wma".split())
+AUDIO_EXTENSIONS = frozenset(
+    ["aac", "ac3", "acm", "amr", "ape", "caf", "flac", "m4a", "mp3", "ogg", "opus", "ra", "wav", "wma"]
+)
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
 
 
