@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from local.template import Template
+from local.views import Route
 from mediaflow.storage.keys import parse_upload_key
 from mediaflow.uploads.upload_events import landed_objects
 
@@ -27,7 +28,7 @@ def test_every_function_has_a_sample_event(function_id: str) -> None:
 
 
 @pytest.mark.parametrize("route", TEMPLATE.routes(), ids=lambda r: r.function_id)
-def test_api_samples_match_their_route(route) -> None:  # noqa: ANN001 - a local.views.Route
+def test_api_samples_match_their_route(route: Route) -> None:
     event = _sample(route.function_id)
     assert (event["resource"], event["httpMethod"]) == (route.path, route.method)
     assert event["requestContext"]["authorizer"]["project_id"] == event["pathParameters"]["project_id"]
