@@ -18,7 +18,7 @@ def client(service: str) -> Any:
     config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
     if service == "s3":
         config = config.merge(Config(signature_version="s3v4"))
-    return boto3.client(service, config=config)
+    return boto3.client(service, config=config)  # type: ignore[call-overload]  # service is a runtime name
 
 
 def reset_clients() -> None:

@@ -27,9 +27,20 @@ def persistence() -> DynamoDBPersistenceLayer:
 
 
 def config(key_path: str, *, expires_s: int = WEEK_S) -> IdempotencyConfig:
-    return IdempotencyConfig(
+    made = IdempotencyConfig(
         event_key_jmespath=key_path, expires_after_seconds=expires_s, raise_on_no_idempotency_key=True
     )
+    _configs.append(made)
+    if _context:
+        made.register_lambda_context(_context[0])
+    return made
+
+
+def register_context(context: Any) -> None:
+    """Let in-progress records expire with the invocation, so a timed-out run can be retried."""
+    _context[:] = [context]
+    for made in _configs:
+        made.register_lambda_context(context)
 
 
 def once(function: Any, *, key_path: str, data_keyword: str, name: str) -> Any:

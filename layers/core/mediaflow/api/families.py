@@ -77,7 +77,8 @@ def validation_error(family: Family, errors: list[dict[str, Any]]) -> ApiError:
                 400, "MissingParameter", f"The input parameter {field} that is mandatory is not supplied."
             )
         if etype == "string_too_long":
-            limit = err.get("ctx", {}).get("max_length", "")
+            ctx = err.get("ctx")
+            limit = ctx.get("max_length", "") if isinstance(ctx, dict) else ""
             return ApiError(400, "LengthExceededMax", f"{field} length has exceeded {limit}.")
         return ApiError(400, "InvalidParameter", f"The specified parameter {field} is not valid: {msg}")
     if family is Family.MPC:

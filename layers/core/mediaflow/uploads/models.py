@@ -50,7 +50,7 @@ class MessageCallbackConfig(BaseModel):
         return "http"
 
 
-class UserData(BaseModel):
+class VodUserData(BaseModel):
     """``UserData``: sent as a JSON string (as VOD documents) or as an object; both are accepted."""
 
     model_config = ConfigDict(extra="ignore")
@@ -73,7 +73,7 @@ class UserData(BaseModel):
         return text
 
 
-def parse_user_data(value: Any) -> UserData | None:
+def parse_user_data(value: Any) -> VodUserData | None:
     if value in (None, ""):
         return None
     if isinstance(value, str):
@@ -83,7 +83,7 @@ def parse_user_data(value: Any) -> UserData | None:
             raise PydanticCustomError("InvalidParameter", "UserData must be a JSON object.") from exc
     if not isinstance(value, dict):
         raise PydanticCustomError("InvalidParameter", "UserData must be a JSON object.")
-    return UserData.model_validate(value)
+    return VodUserData.model_validate(value)
 
 
 class CreateUploadVideoRequest(BaseModel):
@@ -143,7 +143,7 @@ class CreateUploadVideoRequest(BaseModel):
         return [t for t in (self.Tags or "").split(",") if t]
 
     @property
-    def user_data(self) -> UserData | None:
+    def user_data(self) -> VodUserData | None:
         return parse_user_data(self.UserData)
 
     @property
