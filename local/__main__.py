@@ -1,0 +1,107 @@
+"""``python -m local``: run the Mediaflow stack locally (moto + functions + API + pollers).
+
+Prints ``Mediaflow local stack ready`` once everything is up, writes the connection settings to
+an env file (``.mediaflow/local.env``) and stops cleanly on Ctrl-C or SIGTERM (exit code 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from local.stack import AdminUnavailable, LocalStack
+
+REPO = Path(__file__).resolve().parent.parent
+READY_LINE = "Mediaflow local stack ready"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    parser.add_argument("--port", type=int, default=3000, help="API port on 127.0.0.1 (0: any free port)")
+    parser.add_argument("--moto-port", type=int, default=0, help="moto port on 127.0.0.1 (0: any free port)")
+    parser.add_argument("--demo-project", metavar="NAME", help="create a project and print its token")
+    parser.add_argument("--env-file", type=Path, default=REPO / ".mediaflow" / "local.env")
+    parser.add_argument(
+        "--allow-loopback-callbacks",
+        action="store_true",
+        help="let functions call back to 127.0.0.1 (MEDIAFLOW_ALLOW_LOOPBACK=true)",
+    )
+    parser.add_argument("--template", type=Path, default=REPO / "template.yaml")
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameter override (repeatable)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="concurrent workers per function")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser.parse_args(argv)
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds a token
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    for noisy in ("botocore", "urllib3", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    extra_env = {"MEDIAFLOW_ALLOW_LOOPBACK": "true"} if args.allow_loopback_callbacks else {}
+    overrides = dict(p.split("=", 1) for p in args.parameter)
+    stack = LocalStack(
+        REPO,
+        api_port=args.port,
+        moto_port=args.moto_port,
+        extra_env=extra_env,
+        template=args.template,
+        parameter_overrides=overrides,
+        pool_size=args.workers,
+    )
+    try:
+        stack.start()
+        values = {"MEDIAFLOW_ENDPOINT": stack.endpoint}
+        if args.demo_project:
+            try:
+                project_id, token = stack.create_project(args.demo_project)
+                values.update(MEDIAFLOW_PROJECT_ID=project_id, MEDIAFLOW_TOKEN=token)
+            except AdminUnavailable as exc:
+                logging.warning("no demo project: mediaflow.admin is not importable (%s)", exc)
+        env = stack.aws_env
+        for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+            values[key] = env[key]
+        write_env_file(args.env_file, values)
+        print("\n".join(f"{k}={v}" for k, v in values.items()))
+        print(f"(written to {args.env_file})")
+        print(READY_LINE, flush=True)
+        stopping.wait()
+    finally:
+        print("stopping...", file=sys.stderr, flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

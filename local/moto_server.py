@@ -1,0 +1,79 @@
+"""moto as the local AWS endpoint, run in this process on 127.0.0.1.
+
+Running moto in-process lets us add the one fact its S3 notifications drop and the SQS poller
+cannot recover afterwards: ``s3.object.versionId`` (see ``_patch_s3_version_ids``).  Everything
+else about moto's event shape is normalized at the poller boundary (``local.s3events``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from moto.server import ThreadedMotoServer
+
+from local.cfn import REGION
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+
+
+def _patch_s3_version_ids() -> None:
+    """Add ``versionId`` to moto's S3 event records for versioned buckets, as AWS does.
+
+    moto 5.2 builds the record in ``moto.s3.notifications._get_s3_event`` without it; the key
+    object it receives knows its version, so we wrap that builder.  Idempotent.
+    """
+    from moto.s3 import notifications
+
+    original = notifications._get_s3_event
+    if getattr(original, "_mediaflow_patched", False):
+        return
+
+    def with_version(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        event = original(event_name, bucket, key, notification_id)
+        version = getattr(key, "version_id", None)
+        if version and version != "null":
+            for record in event["Records"]:
+                record["s3"]["object"]["versionId"] = version
+        return event
+
+    with_version._mediaflow_patched = True  # type: ignore[attr-defined]
+    notifications._get_s3_event = with_version
+
+
+class MotoServer:
+    """A ThreadedMotoServer bound to loopback; ``port=0`` picks a free port."""
+
+    def __init__(self, port: int = 0) -> None:
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.port = port
+        self._running = False
+
+    def start(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per AWS call
+        _patch_s3_version_ids()
+        self._server.start()
+        self._running = True
+        self.port = self._server.get_host_and_port()[1]
+
+    def stop(self) -> None:
+        if self._running:
+            self._running = False
+            self._server.stop()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a boto3 client (function, test, shell) needs to talk to this moto."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            **DUMMY_CREDENTIALS,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
