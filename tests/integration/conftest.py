@@ -38,5 +38,5 @@ def core_env(stack: MotoStack) -> Iterator[MotoStack]:
 
 
 @pytest.fixture(scope="session")
-def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def clip_dir(ffmpeg_bin_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("clips")

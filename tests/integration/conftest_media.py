@@ -11,11 +11,8 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import ssl
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,27 +24,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LAYER_BUILD_DIR = REPO / ".mediaflow" / "layers" / "FfmpegLayer"
 
 
 @pytest.fixture(scope="session")
-def media_bin_dir() -> Iterator[Path]:
-    configured = os.environ.get("MEDIAFLOW_BIN_DIR")
-    if configured:
-        yield Path(configured)
-        return
-    subprocess.run(
-        [
-            *("make", "-s", "-C", str(REPO / "layers" / "ffmpeg"), "build-FfmpegLayer"),
-            f"ARTIFACTS_DIR={LAYER_BUILD_DIR}",
-            f"PYTHON={sys.executable}",
-        ],
-        check=True,
-        timeout=900,
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MEDIAFLOW_BIN_DIR", str(LAYER_BUILD_DIR / "bin"))
-        yield LAYER_BUILD_DIR / "bin"
+def media_bin_dir(ffmpeg_bin_dir: Path) -> Path:
+    """The layer's bin directory (built by tests/conftest.py when needed)."""
+    return ffmpeg_bin_dir
 
 
 @pytest.fixture(scope="session")
