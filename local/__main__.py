@@ -85,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         values = {"MEDIAFLOW_ENDPOINT": stack.endpoint}
         if args.demo_project:
             try:
-                project_id, token = stack.create_project(args.demo_project)
-                values.update(MEDIAFLOW_PROJECT_ID=project_id, MEDIAFLOW_TOKEN=token)
+                created = stack.create_project_doc(args.demo_project)
+                values.update(MEDIAFLOW_PROJECT_ID=created["project_id"], MEDIAFLOW_TOKEN=created["token"])
+                if created.get("signing_secret"):
+                    values["MEDIAFLOW_SIGNING_SECRET"] = created["signing_secret"]
             except AdminUnavailable as exc:
                 logging.warning("no demo project: mediaflow.admin is not importable (%s)", exc)
         env = stack.aws_env

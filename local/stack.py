@@ -186,6 +186,11 @@ class LocalStack:
 
     def create_project(self, name: str) -> tuple[str, str]:
         """Run ``python -m mediaflow.admin create-project NAME --json``; returns (project_id, token)."""
+        doc = self.create_project_doc(name)
+        return str(doc["project_id"]), str(doc["token"])
+
+    def create_project_doc(self, name: str) -> dict[str, Any]:
+        """Everything ``create-project --json`` printed (project_id, token, signing_secret...)."""
         done = subprocess.run(
             [sys.executable, "-m", "mediaflow.admin", "create-project", name, "--json"],
             env=self.admin_env(),
@@ -205,5 +210,5 @@ class LocalStack:
             except ValueError:
                 continue
             if isinstance(doc, dict) and "project_id" in doc and "token" in doc:
-                return str(doc["project_id"]), str(doc["token"])
+                return doc
         raise RuntimeError(f"create-project printed no JSON object with project_id/token: {done.stdout!r}")

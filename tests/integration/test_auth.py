@@ -14,11 +14,15 @@ from tests.support.functions import load_function
 from tests.support.lambda_events import FakeContext, authorizer_event
 
 
-def create_project(name: str) -> tuple[str, str]:
+def create_project_doc(name: str) -> dict[str, str]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert admin.main(["create-project", name, "--json"]) == 0
-    created = json.loads(out.getvalue())
+    return dict(json.loads(out.getvalue()))
+
+
+def create_project(name: str) -> tuple[str, str]:
+    created = create_project_doc(name)
     return created["project_id"], created["token"]
 
 

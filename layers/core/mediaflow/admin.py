@@ -1,8 +1,11 @@
-"""Operator commands: ``python -m mediaflow.admin create-project NAME [--usage-plan-id ID] [--json]``.
+"""Operator commands: ``python -m mediaflow.admin create-project NAME [--usage-plan-id ID] [--json]``
+and ``issue-token PROJECT_ID``.
 
-The token is printed once and stored only as a hash. With ``--usage-plan-id`` (the stack output
-``UsagePlanId``) the project also gets an API Gateway API key in that usage plan, which the
-authorizer returns as the usage identifier so throttling applies per project.
+The token is printed once and stored only as a hash; the project's first callback signing
+secret is printed with it (rotate it later through the notification API). With
+``--usage-plan-id`` (the stack output ``UsagePlanId``) the project also gets an API Gateway
+API key in that usage plan, which the authorizer returns as the usage identifier so throttling
+applies per project.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import secrets
 import sys
 
 from mediaflow import aws
+from mediaflow.notifications import config as notification_config
 from mediaflow.projects import store
 
 
@@ -44,10 +48,18 @@ def main(argv: list[str] | None = None) -> int:
             _create_api_key(args.name, usage_plan_id) if usage_plan_id else "local-" + secrets.token_hex(16)
         )
         project, token = store.create_project(args.name, api_key=api_key)
+        secret = notification_config.create_secret(project.project_id)  # every callback is signed
+        created = {
+            "project_id": project.project_id,
+            "name": project.name,
+            "token": token,
+            "signing_secret": secret.value,
+        }
         if args.json:
-            print(json.dumps({"project_id": project.project_id, "name": project.name, "token": token}))
+            print(json.dumps(created))
         else:
-            print(f"project_id: {project.project_id}\ntoken:      {token}\n(the token is shown only once)")
+            print("\n".join(f"{k + ':':16}{v}" for k, v in created.items()))
+            print("(the token and the signing secret are shown only once)")
         return 0
     token = store.issue_token(args.project_id)
     print(json.dumps({"project_id": args.project_id, "token": token}))

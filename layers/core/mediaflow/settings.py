@@ -27,6 +27,14 @@ class Settings(BaseModel):
     probe_timeout_s: float = Field(30.0, alias="MEDIAFLOW_PROBE_TIMEOUT_S", gt=0)
     # Only the local stack turns this on, so test receivers on 127.0.0.1 can get callbacks.
     allow_loopback: bool = Field(False, alias="MEDIAFLOW_ALLOW_LOOPBACK")
+    # Callback delivery: success is a 2xx within the timeout; failures back off exponentially
+    # (with jitter, capped) and keep trying for the whole window before the dead-letter queue.
+    callback_timeout_s: float = Field(5.0, alias="MEDIAFLOW_CALLBACK_TIMEOUT_S", gt=0, le=30)
+    callback_retry_base_s: float = Field(10.0, alias="MEDIAFLOW_CALLBACK_RETRY_BASE_S", gt=0)
+    callback_retry_cap_s: float = Field(3600.0, alias="MEDIAFLOW_CALLBACK_RETRY_CAP_S", gt=0)
+    callback_retry_window_s: float = Field(86400.0, alias="MEDIAFLOW_CALLBACK_RETRY_WINDOW_S", gt=0)
+    callback_retry_queue_url: str = Field("", alias="MEDIAFLOW_CALLBACK_RETRY_QUEUE_URL")
+    callback_dlq_url: str = Field("", alias="MEDIAFLOW_CALLBACK_DLQ_URL")
 
     model_config = {"populate_by_name": True, "extra": "ignore"}
 

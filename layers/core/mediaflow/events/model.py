@@ -37,6 +37,8 @@ class DomainEvent(BaseModel):
     occurred_at: str
     payload: dict[str, Any]
     callback: CallbackTarget | None = None
+    # False when the request said so (CI ``CallBack=no``): no project-level callback either.
+    use_project_callback: bool = True
 
 
 def event_id_for(project_id: str, resource_kind: str, resource_id: str, version: int, event_type: str) -> str:
@@ -55,6 +57,7 @@ def new_event(
     occurred_at: datetime,
     payload: dict[str, Any],
     callback: CallbackTarget | None = None,
+    use_project_callback: bool = True,
 ) -> DomainEvent:
     return DomainEvent(
         event_id=event_id_for(project_id, resource_kind, resource_id, version, event_type),
@@ -67,4 +70,5 @@ def new_event(
         occurred_at=clock.key_time(occurred_at),
         payload=payload,
         callback=callback,
+        use_project_callback=use_project_callback,
     )

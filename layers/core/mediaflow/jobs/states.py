@@ -15,6 +15,7 @@ from mediaflow.errors import InvalidTransition
 
 class Kind(StrEnum):
     VIDEO = "VIDEO"
+    DELIVERY = "DELIVERY"
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,23 @@ VIDEO = StateMachine(
     terminal=frozenset({"UploadFail", "Normal", "TranscodeFail"}),
 )
 
-MACHINES: dict[Kind, StateMachine] = {Kind.VIDEO: VIDEO}
+# One callback delivery of one event to one URL. FAILED means it sits in the dead-letter queue;
+# a replay (of a FAILED or even a SUCCEEDED delivery) starts a new cycle of attempts.
+DELIVERY = StateMachine(
+    kind=Kind.DELIVERY,
+    initial="PENDING",
+    transitions=_edges(
+        {
+            "PENDING": {"SUCCEEDED", "RETRYING", "FAILED"},
+            "RETRYING": {"SUCCEEDED", "RETRYING", "FAILED"},
+            "SUCCEEDED": {"PENDING"},
+            "FAILED": {"PENDING"},
+        }
+    ),
+    terminal=frozenset({"SUCCEEDED", "FAILED"}),
+)
+
+MACHINES: dict[Kind, StateMachine] = {Kind.VIDEO: VIDEO, Kind.DELIVERY: DELIVERY}
 
 
 def machine(kind: Kind) -> StateMachine:

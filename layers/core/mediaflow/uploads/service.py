@@ -9,6 +9,7 @@ from mediaflow import clock, ids
 from mediaflow.errors import ApiError, NotFound
 from mediaflow.jobs import store
 from mediaflow.jobs.states import VIDEO, Kind
+from mediaflow.net import OutboundError, validate_url
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
 from mediaflow.uploads import credentials, views
@@ -28,12 +29,24 @@ def _check_template_group(project_id: str, group_id: str | None) -> None:
     raise ApiError(404, "InvalidTemplateGroupId.NotFound", "The TemplateGroupId does not exist.")
 
 
+def _check_callback(url: str) -> None:
+    """Refuse obviously unsafe callback URLs now; the notifier re-checks after DNS on every attempt."""
+    try:
+        validate_url(url, allow_loopback=get_settings().allow_loopback)
+    except OutboundError as exc:
+        raise ApiError(
+            400, "InvalidParameter", f"UserData.MessageCallback.CallbackURL: {exc.message}"
+        ) from exc
+
+
 def create_upload_video(project_id: str, request: CreateUploadVideoRequest) -> dict[str, Any]:
     _check_template_group(project_id, request.TemplateGroupId)
     video_id = ids.new_hex_id()
     extension = media_extension(request.FileName) or ""
     key = keys.upload_key(project_id, video_id, extension)
     user_data = request.user_data
+    if user_data and user_data.MessageCallback:
+        _check_callback(user_data.MessageCallback.CallbackURL)
     doc = {
         "title": request.Title,
         "file_name": request.FileName,

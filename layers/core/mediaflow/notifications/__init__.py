@@ -1,0 +1,1 @@
+"""Event notifications: project configuration, signed callback bodies per family, delivery."""
