@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 class Project:
     project_id: str
     token: str
+    signing_secret: str = ""
 
 
 class Api:
@@ -50,13 +51,18 @@ class Api:
         return self.stack.physical_ids[logical_id]
 
     def new_project(self, name: str) -> Project:
-        project_id, token = self.stack.create_project(name)
-        return Project(project_id, token)
+        created = self.stack.create_project_doc(name)
+        return Project(created["project_id"], created["token"], created.get("signing_secret", ""))
 
 
 @pytest.fixture(scope="session")
 def api() -> Iterator[Api]:
-    with LocalStack(REPO, extra_env={"MEDIAFLOW_ALLOW_LOOPBACK": "true"}) as stack:
+    fast_callbacks = {
+        "MEDIAFLOW_ALLOW_LOOPBACK": "true",  # test receivers live on 127.0.0.1
+        "MEDIAFLOW_CALLBACK_RETRY_BASE_S": "0.2",  # seconds instead of minutes between attempts
+        "MEDIAFLOW_CALLBACK_RETRY_WINDOW_S": "4",  # give up after seconds instead of a day
+    }
+    with LocalStack(REPO, extra_env=fast_callbacks) as stack:
         yield Api(stack)
 
 
