@@ -16,6 +16,9 @@ from mediaflow.errors import InvalidTransition
 class Kind(StrEnum):
     VIDEO = "VIDEO"
     DELIVERY = "DELIVERY"
+    TRANSCODE = "TRANSCODE"
+    TEMPLATE = "TEMPLATE"
+    TEMPLATE_GROUP = "TEMPLATE_GROUP"
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,33 @@ DELIVERY = StateMachine(
     terminal=frozenset({"SUCCEEDED", "FAILED"}),
 )
 
-MACHINES: dict[Kind, StateMachine] = {Kind.VIDEO: VIDEO, Kind.DELIVERY: DELIVERY}
+# MPC transcoding task. A task never goes backwards; the three end states are final.
+TRANSCODE = StateMachine(
+    kind=Kind.TRANSCODE,
+    initial="WAITING",
+    transitions=_edges(
+        {
+            "WAITING": {"TRANSCODING", "CANCELED", "FAILED"},
+            "TRANSCODING": {"SUCCEEDED", "FAILED", "CANCELED"},
+            "SUCCEEDED": set(),
+            "FAILED": set(),
+            "CANCELED": set(),
+        }
+    ),
+    terminal=frozenset({"SUCCEEDED", "FAILED", "CANCELED"}),
+)
+
+# Templates and template groups are configuration: one state, edited in place.
+TEMPLATE = StateMachine(Kind.TEMPLATE, "ACTIVE", _edges({"ACTIVE": set()}), frozenset())
+TEMPLATE_GROUP = StateMachine(Kind.TEMPLATE_GROUP, "ACTIVE", _edges({"ACTIVE": set()}), frozenset())
+
+MACHINES: dict[Kind, StateMachine] = {
+    Kind.VIDEO: VIDEO,
+    Kind.DELIVERY: DELIVERY,
+    Kind.TRANSCODE: TRANSCODE,
+    Kind.TEMPLATE: TEMPLATE,
+    Kind.TEMPLATE_GROUP: TEMPLATE_GROUP,
+}
 
 
 def machine(kind: Kind) -> StateMachine:

@@ -9,7 +9,8 @@ Item layout (single table, see README "Data design"):
     status, version, created_at, updated_at, doc (the record's JSON)
 
 Because the partition key carries the project, a lookup can only ever see the caller's items.
-Every change is a read-modify-write conditioned on ``version``; losers re-read and retry.
+Every change is a read-modify-write conditioned on ``version``; losers re-read and retry. The
+same transaction moves the project's per-kind and per-status counts, so totals are one read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from mediaflow import aws, clock
 from mediaflow.errors import Conflict, NotFound
+from mediaflow.jobs import counters
 from mediaflow.jobs.states import Kind, machine
 from mediaflow.settings import get_settings
 
@@ -95,19 +97,35 @@ def _ddb() -> Any:
     return aws.client("dynamodb")
 
 
+def _cancelled_by_condition(exc: Exception) -> bool:
+    reasons = getattr(exc, "response", {}).get("CancellationReasons", [])
+    return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+
+
 def create(record: Record) -> Record:
     """Insert a new record in its kind's initial state; refuses to overwrite an existing id."""
     if record.status != machine(record.kind).initial:
         raise ValueError(f"{record.kind.value} must start in {machine(record.kind).initial}")
     stamped = replace(record, version=1, updated_at=record.updated_at or clock.key_time(clock.now()))
+    kind = record.kind.value
     try:
-        _ddb().put_item(
-            TableName=get_settings().table_name,
-            Item=_to_item(stamped),
-            ConditionExpression="attribute_not_exists(pk)",
+        _ddb().transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": get_settings().table_name,
+                        "Item": _to_item(stamped),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                counters.count_update(record.project_id, kind, 1),
+                counters.count_update(record.project_id, f"{kind}#{record.status}", 1),
+            ]
         )
-    except _ddb().exceptions.ConditionalCheckFailedException as exc:
-        raise Conflict(f"{record.kind.value} {record.id} exists") from exc
+    except _ddb().exceptions.TransactionCanceledException as exc:
+        if _cancelled_by_condition(exc):
+            raise Conflict(f"{kind} {record.id} exists") from exc
+        raise
     return stamped
 
 
@@ -142,16 +160,31 @@ def update(kind: Kind, project_id: str, record_id: str, mutate: Mutation, *, att
             return current
         machine(kind).check(current.status, changed.status)
         written = replace(changed, version=current.version + 1, updated_at=clock.key_time(clock.now()))
+        put = {
+            "TableName": get_settings().table_name,
+            "Item": _to_item(written),
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": {":v": {"N": str(current.version)}},
+        }
         try:
-            _ddb().put_item(
-                TableName=get_settings().table_name,
-                Item=_to_item(written),
-                ConditionExpression="version = :v",
-                ExpressionAttributeValues={":v": {"N": str(current.version)}},
-            )
+            if written.status == current.status:
+                _ddb().put_item(**put)
+            else:
+                name = current.kind.value
+                _ddb().transact_write_items(
+                    TransactItems=[
+                        {"Put": put},
+                        counters.count_update(project_id, f"{name}#{current.status}", -1),
+                        counters.count_update(project_id, f"{name}#{written.status}", 1),
+                    ]
+                )
             return written
         except _ddb().exceptions.ConditionalCheckFailedException:
             continue
+        except _ddb().exceptions.TransactionCanceledException as exc:
+            if _cancelled_by_condition(exc):
+                continue
+            raise
     raise Conflict(f"{kind.value} {record_id}: too many concurrent writers")
 
 

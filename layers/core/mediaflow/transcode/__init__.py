@@ -1,0 +1,1 @@
+"""Transcoding (MPC family): templates, template groups, tasks, the worker and the encoding engine."""
