@@ -45,6 +45,7 @@ def read(project_id: str, names: list[str]) -> dict[str, int]:
         return {}
     table = get_settings().table_name
     keys = [_key(project_id, f"COUNT#{n}") for n in names]
-    found = aws.client("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
-    values = {i["sk"]["S"].removeprefix("COUNTER#COUNT#"): int(i["value"]["N"]) for i in found["Responses"][table]}
+    request = {table: {"Keys": keys, "ConsistentRead": True}}
+    found = aws.client("dynamodb").batch_get_item(RequestItems=request)["Responses"][table]
+    values = {i["sk"]["S"].removeprefix("COUNTER#COUNT#"): int(i["value"]["N"]) for i in found}
     return {n: values.get(n, 0) for n in names}
