@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def now_minus(seconds: float) -> datetime:
+    return now() - timedelta(seconds=seconds)
 
 
 def iso_z(moment: datetime) -> str:

@@ -35,6 +35,13 @@ class Settings(BaseModel):
     callback_retry_window_s: float = Field(86400.0, alias="MEDIAFLOW_CALLBACK_RETRY_WINDOW_S", gt=0)
     callback_retry_queue_url: str = Field("", alias="MEDIAFLOW_CALLBACK_RETRY_QUEUE_URL")
     callback_dlq_url: str = Field("", alias="MEDIAFLOW_CALLBACK_DLQ_URL")
+    # Transcoding: the token queue workers listen to, and how long an encode may take per source
+    # second and rendition before a task is refused as too long for one function invocation.
+    transcode_queue_url: str = Field("", alias="MEDIAFLOW_TRANSCODE_QUEUE_URL")
+    transcode_seconds_per_source_second: float = Field(0.5, alias="MEDIAFLOW_TRANSCODE_COST", gt=0)
+    transcode_work_dir: str = Field("/tmp", alias="MEDIAFLOW_WORK_DIR")  # noqa: S108 - Lambda's scratch space
+    # A running task whose worker has been silent this long is failed by the reaper.
+    transcode_stale_after_s: float = Field(1200.0, alias="MEDIAFLOW_TRANSCODE_STALE_AFTER_S", gt=0)
 
     model_config = {"populate_by_name": True, "extra": "ignore"}
 

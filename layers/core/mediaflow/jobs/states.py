@@ -44,8 +44,9 @@ def _edges(table: dict[str, set[str]]) -> dict[str, frozenset[str]]:
     return {state: frozenset(targets) for state, targets in table.items()}
 
 
-# VOD video lifecycle. Any settled state accepts a new source (RefreshUploadVideo overwrite),
-# which sends the video through UploadSucc/UploadFail again.
+# VOD video lifecycle. Any state after the first upload accepts a new source (RefreshUploadVideo
+# overwrite), which sends the video through UploadSucc/UploadFail again; a task still running for
+# the old source then ends without touching the video.
 _SOURCE_LANDED = {"UploadSucc", "UploadFail"}
 VIDEO = StateMachine(
     kind=Kind.VIDEO,
@@ -55,7 +56,7 @@ VIDEO = StateMachine(
             "Uploading": _SOURCE_LANDED,
             "UploadSucc": _SOURCE_LANDED | {"Transcoding", "Normal"},
             "UploadFail": _SOURCE_LANDED,
-            "Transcoding": {"Normal", "TranscodeFail"},
+            "Transcoding": _SOURCE_LANDED | {"Normal", "TranscodeFail"},
             "Normal": _SOURCE_LANDED | {"Transcoding"},
             "TranscodeFail": _SOURCE_LANDED | {"Transcoding"},
         }

@@ -281,13 +281,31 @@ def count(
         query["ExclusiveStartKey"] = result["LastEvaluatedKey"]
 
 
-def find_by_lookup(lookup_pk: str, *, limit: int = 100) -> list[Record]:
+def find_by_lookup(
+    lookup_pk: str, *, limit: int = 100, ascending: bool = False, below: str | None = None
+) -> list[Record]:
+    """Records whose alternate key is ``lookup_pk`` (optionally with a sort key below ``below``)."""
+    condition, values = "gsi3pk = :h", {":h": {"S": lookup_pk}}
+    if below is not None:
+        condition += " AND gsi3sk < :b"
+        values[":b"] = {"S": below}
     result = _ddb().query(
         TableName=get_settings().table_name,
         IndexName="gsi3",
-        KeyConditionExpression="gsi3pk = :h",
-        ExpressionAttributeValues={":h": {"S": lookup_pk}},
+        KeyConditionExpression=condition,
+        ExpressionAttributeValues=values,
         Limit=limit,
-        ScanIndexForward=False,
+        ScanIndexForward=ascending,
     )
     return [_from_item(i) for i in result.get("Items", [])]
+
+
+def get_many(kind: Kind, project_id: str, record_ids: list[str]) -> list[Record]:
+    """Several records of one project by id (one BatchGetItem; missing ones are left out)."""
+    if not record_ids:
+        return []
+    table = get_settings().table_name
+    keys = [_key(kind, project_id, rid) for rid in dict.fromkeys(record_ids)]
+    result = _ddb().batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+    found = {r.id: r for r in (_from_item(i) for i in result["Responses"].get(table, []))}
+    return [found[rid] for rid in dict.fromkeys(record_ids) if rid in found]

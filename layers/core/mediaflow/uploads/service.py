@@ -25,8 +25,12 @@ VIDEO_NOT_FOUND = ApiError(404, "InvalidVideo.NotFound", "The video not exist.")
 def _check_template_group(project_id: str, group_id: str | None) -> None:
     if group_id in (None, "", NO_TRANSCODE_GROUP):
         return
-    # Template groups arrive with the transcoding capability; until one exists, none is found.
-    raise ApiError(404, "InvalidTemplateGroupId.NotFound", "The TemplateGroupId does not exist.")
+    from mediaflow.transcode import groups  # only uploads with a group need the transcoding side
+
+    try:
+        groups.group_templates(project_id, group_id)
+    except (NotFound, ApiError) as exc:
+        raise ApiError(404, "InvalidTemplateGroupId.NotFound", "The TemplateGroupId does not exist.") from exc
 
 
 def _check_callback(url: str) -> None:
@@ -53,7 +57,10 @@ def create_upload_video(project_id: str, request: CreateUploadVideoRequest) -> d
         "file_size": request.FileSize,
         "description": request.Description,
         "tags": request.tag_list,
-        "template_group_id": request.TemplateGroupId,
+        # VOD's "no transcoding" group is remembered as no group at all
+        "template_group_id": None
+        if request.TemplateGroupId == NO_TRANSCODE_GROUP
+        else request.TemplateGroupId,
         "user_data": request.user_data_text,
         "callback_url": user_data.MessageCallback.CallbackURL
         if user_data and user_data.MessageCallback

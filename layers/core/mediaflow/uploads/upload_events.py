@@ -157,7 +157,13 @@ def process_landed(obj: LandedObject, *, final_attempt: bool = False) -> str:
         return "stale"
     if settled.status == "UploadSucc" and settled.doc.get("pending_event"):
         _announce(settled)
-        store.update(Kind.VIDEO, parsed.project_id, parsed.video_id, _clear_pending(settled.version))
+        settled = store.update(
+            Kind.VIDEO, parsed.project_id, parsed.video_id, _clear_pending(settled.version)
+        )
+    if settled.doc.get("template_group_id") and settled.status in ("UploadSucc", "Transcoding"):
+        from mediaflow.transcode.video_link import start_for_video  # only group uploads need it
+
+        settled = start_for_video(settled)
     return settled.status
 
 

@@ -1,0 +1,64 @@
+"""MPC ``ObsObjInfo`` locations mapped onto the media bucket, inside the caller's project only.
+
+``bucket`` must be the Mediaflow media bucket and ``location`` its region. An ``object`` given as
+a full key must lie under the project's own ``uploads/<project>/`` or ``outputs/<project>/``
+prefix; any other object is taken relative to ``outputs/<project>/``, the project's workspace.
+Keys with '..', absolute paths or control characters are refused.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from mediaflow.errors import ApiError
+from mediaflow.settings import get_settings
+from mediaflow.storage import keys
+
+
+class ObsObjInfo(BaseModel):
+    bucket: str = Field(min_length=1, max_length=63)
+    location: str = Field(min_length=1, max_length=64)
+    object: str = Field(min_length=1, max_length=1024)
+    file_name: str | None = Field(None, max_length=180)
+
+
+def invalid(message: str) -> ApiError:
+    return ApiError(400, "MPC.10202", f"Invalid request parameter: {message}")
+
+
+def _check_bucket(info: ObsObjInfo, field: str) -> None:
+    settings = get_settings()
+    if info.bucket != settings.bucket_name:
+        raise invalid(f"{field}.bucket must be the media bucket {settings.bucket_name}")
+    if info.location != settings.region:
+        raise invalid(f"{field}.location must be {settings.region}")
+
+
+def _owned_key(project_id: str, raw: str, field: str) -> str:
+    try:
+        key = keys.validate_user_key(raw)
+    except keys.InvalidKey as exc:
+        raise invalid(f"{field}.object: {exc}") from exc
+    if key.startswith((keys.UPLOADS, keys.OUTPUTS)):
+        owned = (f"{keys.UPLOADS}{project_id}/", keys.output_prefix(project_id))
+        if not key.startswith(owned):
+            raise invalid(f"{field}.object must be under {owned[0]} or {owned[1]}")
+        return key
+    return keys.output_prefix(project_id) + key
+
+
+def input_key(project_id: str, info: ObsObjInfo) -> str:
+    _check_bucket(info, "input")
+    return _owned_key(project_id, info.object, "input")
+
+
+def output_dir(project_id: str, info: ObsObjInfo) -> str:
+    """The output directory key, always under ``outputs/<project>/`` and ending in '/'."""
+    _check_bucket(info, "output")
+    relative = info.object.strip("/")
+    if not relative:
+        return keys.output_prefix(project_id)
+    key = _owned_key(project_id, relative, "output")
+    if not key.startswith(keys.output_prefix(project_id)):
+        raise invalid(f"output.object must be under {keys.output_prefix(project_id)}")
+    return key.rstrip("/") + "/"
