@@ -41,10 +41,11 @@ from mediaflow.transcode.spec import AudioSpec, PackType, RenditionSpec, VideoSp
 
 NAME_MAX = 128
 NAME_RULE = "1-128 characters: ASCII letters, digits and underscore"
-_NAME = re.compile(r"^[A-Za-z0-9_]{1,128}$")
+_NAME = re.compile(r"[A-Za-z0-9_]{1,128}")
 SYSTEM_PREFIX = "sys_"
 
-H264, H265 = 1, 2
+H264: Literal[1] = 1
+H265: Literal[2] = 2
 PACK_TYPES: dict[int, PackType] = {1: "HLS", 2: "DASH", 3: "HLS+DASH", 4: "MP4", 5: "MP3", 6: "ADTS"}
 AUDIO_ONLY_PACKS = frozenset({5, 6})
 PROFILES: dict[int, Literal["baseline", "main", "high", "main265"]] = {
@@ -53,7 +54,8 @@ PROFILES: dict[int, Literal["baseline", "main", "high", "main265"]] = {
     3: "high",
     4: "main265",
 }
-LEVELS = ("1.0", "1.1", "1.2", "1.3", "2.0", "2.1", "2.2", "3.0", "3.1", "3.2", "4.0", "4.1", "4.2", "5.0", "5.1")
+# MPC level 1..15 (1 = 1.0 ... 8 = 3.0 ... 15 = 5.1); fifteen items read better on one line
+LEVELS = "1.0 1.1 1.2 1.3 2.0 2.1 2.2 3.0 3.1 3.2 4.0 4.1 4.2 5.0 5.1".split()  # noqa: SIM905
 # HEVC has no 1.1-1.3, 2.2, 3.2 or 4.2: those MPC levels become the next HEVC level up.
 _HEVC_LEVEL = {"1.1": "2.0", "1.2": "2.0", "1.3": "2.0", "2.2": "3.0", "3.2": "4.0", "4.2": "5.0"}
 # MPC presets -> x264/x265 presets: SPEED favours turnaround, HIGHQUALITY compression.
@@ -81,7 +83,7 @@ class TemplateError(ValueError):
         self.reason = reason
 
 
-def _zero_or(low: int, high: int) -> AfterValidator:
+def zero_or(low: int, high: int) -> AfterValidator:
     def check(value: int) -> int:
         if value != 0 and not low <= value <= high:
             raise ValueError(f"must be 0 or within [{low}, {high}]")
@@ -97,8 +99,13 @@ def _frame_rate(value: object) -> object:
     return value
 
 
+def is_reserved(name: str) -> bool:
+    """System presets own the ``sys_`` prefix (any case); custom templates may not use it."""
+    return name.lower().startswith(SYSTEM_PREFIX)
+
+
 def check_name(value: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):
         raise ValueError(f"must be {NAME_RULE}")
     return value
 
@@ -107,26 +114,36 @@ TemplateName = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterVal
 Policy = Literal["transcode", "discard"]
 
 
-class VideoSettings(BaseModel):
+VideoBitrate = Annotated[int, zero_or(40, 30000)]
+Width = Annotated[int, Field(ge=0, le=4096)]
+Height = Annotated[int, Field(ge=0, le=2880)]
+
+
+class VideoCommon(BaseModel):
+    """The video settings a template group shares between its renditions (MPC ``video_common``)."""
+
     output_policy: Policy = "transcode"
     codec: Literal[1, 2] = H264
-    bitrate: Annotated[int, _zero_or(40, 30000)] = 0
     profile: Literal[1, 2, 3, 4] | None = None
     level: int | None = Field(None, ge=1, le=15)
     preset: Literal[1, 3, 4, 5] = 1
     max_iframes_interval: int = Field(5, ge=2, le=10)
     bframes_count: int | None = Field(None, ge=0, le=7)
     frame_rate: Annotated[int, BeforeValidator(_frame_rate)] = 0
-    width: int = Field(0, ge=0, le=4096)
-    height: int = Field(0, ge=0, le=2880)
     black_cut: Literal[0, 1, 2] = 0
+
+
+class VideoSettings(VideoCommon):
+    bitrate: VideoBitrate = 0
+    width: Width = 0
+    height: Height = 0
 
 
 class AudioSettings(BaseModel):
     output_policy: Policy = "transcode"
     codec: Literal[1, 2, 3, 4] = 1
     sample_rate: Literal[1, 2, 3, 4, 5, 6] = 1
-    bitrate: Annotated[int, _zero_or(8, 1000)] = 0
+    bitrate: Annotated[int, zero_or(8, 1000)] = 0
     channels: Literal[1, 2, 6]
 
 
@@ -201,11 +218,16 @@ def validated(template: Template) -> Template:
     video, audio = template.video, template.audio
     if pack in AUDIO_ONLY_PACKS:
         given = video.model_fields_set if video is not None else set()
-        if video is not None and (given - {"output_policy"} or video.output_policy == "transcode" and given):
-            raise TemplateError("video", f"pack_type {pack} ({PACK_TYPES[pack]}) is audio only: no video parameters")
+        transcoding = video is not None and video.output_policy == "transcode"
+        if given - {"output_policy"} or (given and transcoding):
+            raise TemplateError(
+                "video", f"pack_type {pack} ({PACK_TYPES[pack]}) is audio only: no video parameters"
+            )
         video = None
         if audio is not None and audio.output_policy == "discard":
-            raise TemplateError("audio.output_policy", f"pack_type {pack} is audio only: audio cannot be discarded")
+            raise TemplateError(
+                "audio.output_policy", f"pack_type {pack} is audio only: audio cannot be discarded"
+            )
     else:
         video = _check_video(video or VideoSettings())
         if video.output_policy == "discard" and audio is not None and audio.output_policy == "discard":
