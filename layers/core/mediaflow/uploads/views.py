@@ -78,6 +78,8 @@ def video_info(record: Record) -> dict[str, Any]:
         "TemplateGroupId": doc.get("template_group_id") or "",
         "StorageLocation": objects.public_url("").rstrip("/"),
     }
+    if doc.get("transcode_task_id"):
+        video["TranscodeTaskId"] = doc["transcode_task_id"]  # the MPC task running its template group
     failure = doc.get("failure")
     if failure:
         video["ErrorCode"], video["ErrorMessage"] = failure["code"], failure["message"]
