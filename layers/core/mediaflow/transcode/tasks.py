@@ -56,11 +56,17 @@ def default_name(stem: str, index: int, template_id: int) -> str:
 
 
 def resolve_renditions(project_id: str, template_ids: list[int], names: list[str]) -> list[RenditionSpec]:
+    """Templates (presets or the project's own) as renditions; an unknown id is an invalid parameter
+    (MPC.10202, as the issue asks for every bad parameter)."""
     from mediaflow.transcode import template_store  # the template side lives in its own modules
 
-    return [
-        template_store.rendition(project_id, tid, name) for tid, name in zip(template_ids, names, strict=True)
-    ]
+    renditions = []
+    for template_id, name in zip(template_ids, names, strict=True):
+        try:
+            renditions.append(template_store.rendition(project_id, template_id, name))
+        except NotFound as exc:
+            raise invalid(f"trans_template_id {template_id} does not exist") from exc
+    return renditions
 
 
 def _head(key: str) -> dict[str, Any]:
