@@ -1,0 +1,108 @@
+"""The worker end to end in one process: real ffmpeg, moto S3/DynamoDB/SNS, source-aware rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediaflow import aws
+from mediaflow.jobs import store
+from mediaflow.jobs.states import Kind
+from mediaflow.settings import get_settings
+from mediaflow.transcode import tasks, worker
+from mediaflow.transcode.spec import AudioSpec, RenditionSpec, VideoSpec
+from tests.integration.test_auth import create_project
+from tests.support.aws import MotoStack
+from tests.support.clips import make_audio_only, make_clip, make_text_file
+
+MP4_360 = RenditionSpec(template_id=1, pack_type="MP4", video=VideoSpec(height=360), output_name="v360")
+MP4_180 = RenditionSpec(template_id=2, pack_type="MP4", video=VideoSpec(height=180), output_name="v180")
+MP3 = RenditionSpec(template_id=3, pack_type="MP3", video=None, audio=AudioSpec(codec="mp3"), output_name="a")
+
+
+def run(
+    project: str, source: Path, renditions: list[RenditionSpec], *, remaining_ms: int = 600_000
+) -> store.Record:
+    key = f"outputs/{project}/src/{source.name}"
+    aws.client("s3").upload_file(str(source), get_settings().bucket_name, key)
+    task = tasks.queue_task(
+        project,
+        source_key=key,
+        out_dir=f"outputs/{project}/out/",
+        renditions=renditions,
+        template_ids=[r.template_id for r in renditions],
+    )
+    while worker.run_next(lambda: remaining_ms) != "idle":
+        if store.get(Kind.TRANSCODE, project, task.id).status not in ("WAITING", "TRANSCODING"):
+            break
+    return store.get(Kind.TRANSCODE, project, task.id)
+
+
+def details(task: store.Record) -> dict[int, dict]:
+    return {m["template_id"]: m for m in task.doc["transcode_detail"]["multitask_info"]}
+
+
+def test_portrait_phone_clip_comes_out_upright(core_env: MotoStack, clip_dir: Path) -> None:
+    project, _ = create_project("w-portrait")
+    clip = make_clip(clip_dir, seconds=2, width=320, height=240, rotate=90)
+    task = run(project, clip, [MP4_180])
+    assert task.status == "SUCCEEDED", task.doc
+    video = details(task)[2]["output_file"]["video_info"]
+    assert video["height"] == 180 and video["width"] < video["height"]
+
+
+def test_no_upscaling_small_source(core_env: MotoStack, clip_dir: Path) -> None:
+    project, _ = create_project("w-small")
+    task = run(project, make_clip(clip_dir, seconds=2, width=320, height=240), [MP4_360, MP4_180])
+    assert task.status == "SUCCEEDED"
+    info = details(task)
+    assert info[1]["error"]["error_code"] == "MPC.10058"  # 360p is above the 240p source: skipped
+    assert info[2]["output_file"]["video_info"]["height"] == 180
+    assert task.doc["output_file_name"] == ["v180.mp4"]
+
+
+def test_audio_only_source(core_env: MotoStack, clip_dir: Path) -> None:
+    project, _ = create_project("w-audio")
+    no_audio_video = MP4_180.model_copy(update={"audio": None})
+    task = run(project, make_audio_only(clip_dir, seconds=2), [MP3, no_audio_video])
+    assert task.status == "SUCCEEDED"
+    info = details(task)
+    assert info[3]["output_file"]["audio_info"][0]["codec"] == "MP3"
+    assert info[2]["error"]["error_code"] == "MPC.10066"
+
+
+def test_video_without_audio(core_env: MotoStack, clip_dir: Path) -> None:
+    project, _ = create_project("w-silent")
+    task = run(project, make_clip(clip_dir, seconds=2, audio=False), [MP4_180])
+    assert task.status == "SUCCEEDED"
+    assert details(task)[2]["output_file"]["audio_info"] == []
+
+
+def test_non_media_input_fails_with_a_code(core_env: MotoStack, clip_dir: Path) -> None:
+    project, _ = create_project("w-text")
+    task = run(project, make_text_file(clip_dir), [MP4_180])
+    assert task.status == "FAILED"
+    assert task.doc["error_code"] == "MPC.10066"
+    assert task.doc["description"]
+
+
+def test_a_task_too_long_for_one_invocation_fails_early(core_env: MotoStack, clip_dir: Path) -> None:
+    project, _ = create_project("w-long")
+    task = run(project, make_clip(clip_dir, seconds=4), [MP4_180], remaining_ms=30_000)
+    assert task.status == "FAILED"
+    assert task.doc["error_code"] == worker.TOO_LONG
+    assert "split" in task.doc["description"]
+
+
+@pytest.mark.parametrize("status", ["SUCCEEDED"])
+def test_outputs_land_under_the_output_dir_with_progress_100(
+    core_env: MotoStack, clip_dir: Path, status: str
+) -> None:
+    project, _ = create_project("w-out")
+    task = run(project, make_clip(clip_dir, seconds=2), [MP4_180])
+    assert task.status == status and task.doc["progress"] == 100
+    listed = aws.client("s3").list_objects_v2(
+        Bucket=get_settings().bucket_name, Prefix=f"outputs/{project}/out/"
+    )
+    assert [o["Key"] for o in listed["Contents"]] == [f"outputs/{project}/out/v180.mp4"]
