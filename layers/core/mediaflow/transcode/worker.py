@@ -153,7 +153,10 @@ def _run(task: store.Record, remaining_ms: Callable[[], int]) -> tuple[str, dict
     from mediaflow.transcode.engine import encode  # imported here: only the worker needs it
 
     renditions = [RenditionSpec.model_validate(r) for r in task.doc["renditions"]]
+    phases: dict[str, float] = {}
+    began = time.monotonic()
     info = _probe_source(task.doc["source_key"])
+    phases["probe_s"] = time.monotonic() - began
     _check_fits(info, renditions, remaining_ms() / 1000)
     workdir = Path(get_settings().transcode_work_dir) / f"mf-task-{task.id}-{uuid.uuid4().hex[:8]}"
     workdir.mkdir(parents=True)
@@ -168,14 +171,17 @@ def _run(task: store.Record, remaining_ms: Callable[[], int]) -> tuple[str, dict
             should_stop=watch.should_stop,
             deadline_s=max(10.0, remaining_ms() / 1000 - SAFETY_MARGIN_S / 2),
         )
+        phases["encode_s"] = time.monotonic() - began - phases["probe_s"]
         if watch.stop or any(r.status == "canceled" for r in results):
             return "CANCELED", {}
         produced = [r for r in results if r.status in ("ok", "clamped")]
         sizes = {r.template_id: sum((workdir / f).stat().st_size for f in r.files) for r in produced}
         for result in produced:
             _upload(workdir, result.files, task.doc["output_dir"])
+        phases["upload_s"] = time.monotonic() - began - phases["probe_s"] - phases["encode_s"]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    logger.info("task phases", extra={"task_id": task.id, **{k: round(v, 3) for k, v in phases.items()}})
     detail = {
         "input_file": source_info(info),
         "multitask_info": [_task_info(r, sizes.get(r.template_id)) for r in results],
