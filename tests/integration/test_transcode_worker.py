@@ -106,3 +106,41 @@ def test_outputs_land_under_the_output_dir_with_progress_100(
         Bucket=get_settings().bucket_name, Prefix=f"outputs/{project}/out/"
     )
     assert [o["Key"] for o in listed["Contents"]] == [f"outputs/{project}/out/v180.mp4"]
+
+
+def test_canceling_a_running_task_stops_ffmpeg_promptly(core_env: MotoStack, clip_dir: Path) -> None:
+    import threading
+    import time
+
+    project, _ = create_project("w-cancel")
+    clip = make_clip(clip_dir, seconds=30, width=640, height=360)
+    key = f"outputs/{project}/src/{clip.name}"
+    aws.client("s3").upload_file(str(clip), get_settings().bucket_name, key)
+    slow = MP4_360.model_copy(update={"video": VideoSpec(height=360, preset="slow")})
+    task = tasks.queue_task(
+        project, source_key=key, out_dir=f"outputs/{project}/c/", renditions=[slow], template_ids=[1]
+    )
+
+    def work() -> None:  # the waiting line is shared: run tasks until ours has been run
+        while store.get(Kind.TRANSCODE, project, task.id).status == "WAITING":
+            if worker.run_next(lambda: 600_000) == "idle":
+                return
+
+    runner = threading.Thread(target=work)
+    runner.start()
+    deadline = time.monotonic() + 20
+    while store.get(Kind.TRANSCODE, project, task.id).status == "WAITING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.get(Kind.TRANSCODE, project, task.id).status == "TRANSCODING"
+    time.sleep(1.0)  # ffmpeg is encoding now
+    tasks.cancel_task(project, task.id)
+    canceled_at = time.monotonic()
+    runner.join(timeout=15)
+    assert not runner.is_alive()
+    assert time.monotonic() - canceled_at < worker.PROGRESS_EVERY_S + 3
+    final = store.get(Kind.TRANSCODE, project, task.id)
+    assert final.status == "CANCELED"
+    listed = aws.client("s3").list_objects_v2(
+        Bucket=get_settings().bucket_name, Prefix=f"outputs/{project}/c/"
+    )
+    assert listed.get("KeyCount", 0) == 0  # nothing uploaded for a canceled task
