@@ -194,7 +194,9 @@ def test_two_workers_serve_concurrent_requests(local_stack: LocalStack) -> None:
     results: list[Response] = []
 
     def call() -> None:
-        results.append(http(local_stack, "GET", "/v1/p1/slow?seconds=0.5", token="good-concurrent"))
+        results.append(
+            http(local_stack, "GET", "/v1/p1/slow?seconds=2", token="good-concurrent")
+        )  # long enough to overlap a cold start under load
 
     threads = [threading.Thread(target=call) for _ in range(2)]
     for thread in threads:
