@@ -19,6 +19,11 @@ class Kind(StrEnum):
     TRANSCODE = "TRANSCODE"
     TEMPLATE = "TEMPLATE"
     TEMPLATE_GROUP = "TEMPLATE_GROUP"
+    URL_JOB = "URL_JOB"
+    URL_SESSION = "URL_SESSION"
+    SMART_COVER = "SMART_COVER"
+    CI_TEMPLATE = "CI_TEMPLATE"
+    CI_QUEUE = "CI_QUEUE"
 
 
 @dataclass(frozen=True)
@@ -100,12 +105,64 @@ TRANSCODE = StateMachine(
 TEMPLATE = StateMachine(Kind.TEMPLATE, "ACTIVE", _edges({"ACTIVE": set()}), frozenset())
 TEMPLATE_GROUP = StateMachine(Kind.TEMPLATE_GROUP, "ACTIVE", _edges({"ACTIVE": set()}), frozenset())
 
+# VOD URL-ingest job (UploadMediaByURL). DOWNLOADING: the worker claimed it and is reading the
+# source; UPLOADING: the first bytes are being written to storage (first multipart part, or the
+# single PUT of a source smaller than one part) while the download goes on; UPLOAD_SUCCESS: the
+# object is stored and the upload path is probing it; SUCCESS: the probe said media (UploadSucc).
+# The probe's verdict may arrive before the worker records UPLOAD_SUCCESS, hence UPLOADING -> SUCCESS.
+URL_JOB = StateMachine(
+    kind=Kind.URL_JOB,
+    initial="PENDING",
+    transitions=_edges(
+        {
+            "PENDING": {"DOWNLOADING", "DOWNLOAD_FAIL"},
+            "DOWNLOADING": {"UPLOADING", "DOWNLOAD_FAIL", "UPLOAD_FAIL"},
+            "UPLOADING": {"UPLOAD_SUCCESS", "SUCCESS", "DOWNLOAD_FAIL", "UPLOAD_FAIL"},
+            "UPLOAD_SUCCESS": {"SUCCESS", "UPLOAD_FAIL"},
+            "SUCCESS": set(),
+            "DOWNLOAD_FAIL": set(),
+            "UPLOAD_FAIL": set(),
+        }
+    ),
+    terminal=frozenset({"SUCCESS", "DOWNLOAD_FAIL", "UPLOAD_FAIL"}),
+)
+# A used UploadMediaByURL SessionId (dedupe window); one state, refreshed in place once expired.
+URL_SESSION = StateMachine(Kind.URL_SESSION, "USED", _edges({"USED": set()}), frozenset())
+
+# CI SmartCover job. Pause: the project's queue is paused, the job is out of the waiting line
+# until the queue is Active again; a running job always finishes (no Running -> Pause/Cancel).
+SMART_COVER = StateMachine(
+    kind=Kind.SMART_COVER,
+    initial="Submitted",
+    transitions=_edges(
+        {
+            "Submitted": {"Running", "Pause", "Cancel", "Failed"},
+            "Pause": {"Submitted", "Cancel"},
+            "Running": {"Success", "Failed"},
+            "Success": set(),
+            "Failed": set(),
+            "Cancel": set(),
+        }
+    ),
+    terminal=frozenset({"Success", "Failed", "Cancel"}),
+)
+# CI templates are configuration (one state); a project's CI queue is Active or Paused.
+CI_TEMPLATE = StateMachine(Kind.CI_TEMPLATE, "ACTIVE", _edges({"ACTIVE": set()}), frozenset())
+CI_QUEUE = StateMachine(
+    Kind.CI_QUEUE, "Active", _edges({"Active": {"Paused"}, "Paused": {"Active"}}), frozenset()
+)
+
 MACHINES: dict[Kind, StateMachine] = {
     Kind.VIDEO: VIDEO,
     Kind.DELIVERY: DELIVERY,
     Kind.TRANSCODE: TRANSCODE,
     Kind.TEMPLATE: TEMPLATE,
     Kind.TEMPLATE_GROUP: TEMPLATE_GROUP,
+    Kind.URL_JOB: URL_JOB,
+    Kind.URL_SESSION: URL_SESSION,
+    Kind.SMART_COVER: SMART_COVER,
+    Kind.CI_TEMPLATE: CI_TEMPLATE,
+    Kind.CI_QUEUE: CI_QUEUE,
 }
 
 

@@ -142,6 +142,7 @@ def process_landed(obj: LandedObject, *, final_attempt: bool = False) -> str:
         return "orphan"
     last = current.doc.get("last_source") or {}
     if last.get("identity") == obj.identity and not current.doc.get("pending_event"):
+        _settle_url_job(current)  # a retry after the URL job's own step failed
         return "duplicate"
 
     media, failure = (None, None)
@@ -164,7 +165,16 @@ def process_landed(obj: LandedObject, *, final_attempt: bool = False) -> str:
         from mediaflow.transcode.video_link import start_for_video  # only group uploads need it
 
         settled = start_for_video(settled)
+    _settle_url_job(settled)
     return settled.status
+
+
+def _settle_url_job(video: store.Record) -> None:
+    """A video made by UploadMediaByURL: its job ends with this verdict (UploadByURLComplete)."""
+    if video.doc.get("url_job_id"):
+        from mediaflow.ingest.completion import video_settled
+
+        video_settled(video)
 
 
 def _mark_pending(record: store.Record | None) -> store.Record | None:

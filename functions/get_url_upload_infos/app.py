@@ -1,0 +1,29 @@
+"""GET /v1/{project_id}/url-uploads - GetURLUploadInfos (VOD, seed 004)."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from mediaflow.api.app import make_api_handler, request_id
+from mediaflow.api.families import Family
+from mediaflow.ingest import service
+
+router = Router()
+
+
+@router.get(
+    "/v1/<project_id>/url-uploads",
+    summary="GetURLUploadInfos",
+    description="URL-ingest jobs by JobIds (<= 10; wins) or UploadURLs (<= 10, each URL-encoded).",
+    tags=["VOD URL ingest"],
+)
+def get_url_upload_infos(
+    project_id: Annotated[str, Path()],
+    JobIds: Annotated[str | None, Query()] = None,
+    UploadURLs: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    return {"RequestId": request_id(router), **service.get_url_upload_infos(project_id, JobIds, UploadURLs)}
+
+
+lambda_handler = make_api_handler(router, Family.VOD)

@@ -1,0 +1,28 @@
+"""POST /v1/{project_id}/url-uploads - UploadMediaByURL (VOD): one job and one video per URL."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from mediaflow.api.app import make_api_handler, request_id
+from mediaflow.api.families import Family
+from mediaflow.ingest import service
+from mediaflow.ingest.models import UploadMediaByURLRequest
+
+router = Router()
+
+
+@router.post(
+    "/v1/<project_id>/url-uploads",
+    summary="UploadMediaByURL",
+    description="Pull up to 20 media files from http(s) URLs; answers one JobId per URL (async).",
+    tags=["VOD URL ingest"],
+)
+def upload_media_by_url(
+    project_id: Annotated[str, Path()], body: Annotated[UploadMediaByURLRequest, Body()]
+) -> dict[str, Any]:
+    return {"RequestId": request_id(router), **service.upload_media_by_url(project_id, body)}
+
+
+lambda_handler = make_api_handler(router, Family.VOD)

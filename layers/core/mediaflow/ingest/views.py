@@ -1,0 +1,65 @@
+"""How a URL-ingest job reads in GetURLUploadInfos and in the UploadByURLComplete event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mediaflow import clock
+from mediaflow.jobs.store import Record
+
+# Every entry carries all of seed 004's fields; values not known (yet) are "".
+INFO_FIELDS = (
+    "CreationTime",
+    "Status",
+    "ErrorCode",
+    "ErrorMessage",
+    "CompleteTime",
+    "JobId",
+    "UserData",
+    "UploadURL",
+    "MediaId",
+    "FileSize",
+)
+
+
+def _iso(key_time: str | None) -> str:
+    return clock.iso_z(clock.parse_key_time(key_time)) if key_time else ""
+
+
+def url_upload_info(record: Record) -> dict[str, str]:
+    """One ``URLUploadInfoList`` entry (VOD ``UrlUploadJobInfoDTO``)."""
+    doc = record.doc
+    size = doc.get("file_size")
+    return {
+        "CreationTime": _iso(record.created_at),
+        "Status": record.status,
+        "ErrorCode": doc.get("error_code") or "",
+        "ErrorMessage": doc.get("error_message") or "",
+        "CompleteTime": _iso(doc.get("complete_time")),
+        "JobId": record.id,
+        "UserData": doc.get("user_data") or "",
+        "UploadURL": doc.get("upload_url") or "",
+        "MediaId": doc.get("video_id") or "",
+        "FileSize": "" if size is None else str(size),
+    }
+
+
+def upload_by_url_complete(record: Record, event_time: str) -> dict[str, Any]:
+    """The VOD ``UploadByURLComplete`` callback body (success or fail)."""
+    doc = record.doc
+    body: dict[str, Any] = {
+        "EventTime": event_time,
+        "EventType": "UploadByURLComplete",
+        "VideoId": doc.get("video_id") or "",
+        "JobId": record.id,
+        "SourceURL": doc.get("upload_url") or "",
+        "Status": "success" if record.status == "SUCCESS" else "fail",
+    }
+    if record.status == "SUCCESS":
+        body["Size"] = int(doc.get("file_size") or 0)
+    else:
+        body["ErrorCode"] = doc.get("error_code") or ""
+        body["ErrorMessage"] = doc.get("error_message") or ""
+    if doc.get("extend") is not None:
+        body["Extend"] = doc["extend"]
+    return body
