@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from mediaflow.api.families import Family, forbidden, internal, render, validation_error
+from mediaflow.api.families import Family, forbidden, internal, negotiate, render, validation_error
 from mediaflow.errors import ApiError, Forbidden
 from mediaflow.observability import logger, metrics
 
@@ -43,8 +43,11 @@ def project_guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) 
 
 
 def _answer(app: APIGatewayRestResolver, family: Family, error: ApiError) -> Response:
-    host = (app.current_event.headers or {}).get("Host") or "mediaflow"
-    rendered = render(family, error, request_id(app), host)
+    event = app.current_event
+    host = (event.headers or {}).get("Host") or "mediaflow"
+    body = None if event.is_base64_encoded else event.body
+    fmt = negotiate(event.headers or {}, body) if family is Family.CI else "xml"
+    rendered = render(family, error, request_id(app), host, fmt)
     return Response(status_code=rendered.status, content_type=rendered.content_type, body=rendered.body)
 
 

@@ -2,15 +2,17 @@
 
 - VOD (Alibaba): HTTP status + ``{"RequestId", "HostId", "Code", "Message"}``
 - MPC (Huawei):  HTTP status + ``{"error_code": "MPC.xxxxx", "error_msg": "..."}``
-- CI (Tencent):  HTTP status + ``<Error><Code/><Message/><RequestId/><TraceId/></Error>``
+- CI (Tencent):  HTTP status + ``<Error><Code/><Message/><RequestId/><TraceId/></Error>``, or the
+  same structure in JSON (``{"Error": {...}}``) when ``negotiate`` says the caller speaks JSON
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 from mediaflow.errors import ApiError
@@ -20,6 +22,9 @@ class Family(StrEnum):
     VOD = "vod"
     MPC = "mpc"
     CI = "ci"
+
+
+WireFormat = Literal["xml", "json"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,44 @@ VOD_CODES = frozenset(
 )
 
 
-def render(family: Family, error: ApiError, request_id: str, host: str) -> Rendered:
+def _kind(media_type: str) -> WireFormat | None:
+    media_type = media_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return "json"
+    if media_type in ("application/xml", "text/xml") or media_type.endswith("+xml"):
+        return "xml"
+    return None
+
+
+def _quality(media_range: str) -> float:
+    for param in media_range.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def negotiate(headers: Mapping[str, str], body: str | None = None) -> WireFormat:
+    """The CI family's answer format: what ``Accept`` names (JSON or XML, highest q-value, then
+    first), else the request body's own format (``Content-Type``, or a body starting with '{'),
+    else XML, as CI answers."""
+    best: tuple[float, int, WireFormat] | None = None
+    for index, media_range in enumerate((headers.get("Accept") or "").split(",")):
+        kind, quality = _kind(media_range), _quality(media_range)
+        if kind is not None and quality > 0 and (best is None or (quality, -index) > best[:2]):
+            best = (quality, -index, kind)
+    if best is not None:
+        return best[2]
+    declared = _kind(headers.get("Content-Type") or "")
+    if declared is not None:
+        return declared
+    return "json" if (body or "").lstrip().startswith("{") else "xml"
+
+
+def render(family: Family, error: ApiError, request_id: str, host: str, fmt: WireFormat = "xml") -> Rendered:
     if family is Family.VOD:
         body = {"RequestId": request_id, "HostId": host, "Code": error.code, "Message": error.message}
         return Rendered(error.status, "application/json", json.dumps(body))
@@ -52,6 +94,14 @@ def render(family: Family, error: ApiError, request_id: str, host: str) -> Rende
             "application/json",
             json.dumps({"error_code": error.code, "error_msg": error.message}),
         )
+    if fmt == "json":
+        fields = {
+            "Code": error.code,
+            "Message": error.message,
+            "RequestId": request_id,
+            "TraceId": request_id,
+        }
+        return Rendered(error.status, "application/json", json.dumps({"Error": fields}))
     xml = (
         f"<Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
         f"<RequestId>{escape(request_id)}</RequestId><TraceId>{escape(request_id)}</TraceId></Error>"

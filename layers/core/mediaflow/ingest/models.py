@@ -21,7 +21,7 @@ from mediaflow.errors import ApiError
 from mediaflow.net import OutboundError, redact, validate_url
 from mediaflow.net.addresses import parse_url
 from mediaflow.uploads.formats import media_extension
-from mediaflow.uploads.models import MAX_TAG_CHARS, MAX_TAGS, _check_characters, parse_user_data
+from mediaflow.uploads.models import MAX_TAG_CHARS, MAX_TAGS, check_characters, parse_user_data
 
 MAX_URLS = 20  # per UploadMediaByURL request (current VOD docs and SDK)
 MAX_TITLE_BYTES = 128
@@ -35,7 +35,7 @@ _NOT_AN_ARRAY = "UploadMetadatas must be a JSON array."
 def _max_bytes(value: str, field: str, limit: int) -> str:
     if len(value.encode("utf-8")) > limit:
         raise PydanticCustomError("LengthExceededMax", f"{field} length has exceeded {limit} bytes.")
-    return _check_characters(value, field)
+    return check_characters(value, field)
 
 
 class UploadMetadata(BaseModel):

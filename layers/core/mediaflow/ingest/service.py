@@ -33,7 +33,7 @@ from mediaflow.observability import logger
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
 from mediaflow.uploads.models import parse_user_data
-from mediaflow.uploads.service import NO_TRANSCODE_GROUP, _check_callback, _check_template_group
+from mediaflow.uploads.service import NO_TRANSCODE_GROUP, check_callback, check_template_group
 
 MAX_QUERY_ITEMS = 10  # JobIds or UploadURLs per GetURLUploadInfos
 MAX_JOBS_PER_URL = 100  # VOD returns at most 100 jobs of a URL uploaded many times
@@ -52,9 +52,9 @@ def upload_media_by_url(project_id: str, request: UploadMediaByURLRequest) -> di
     user_data = parse_user_data(request.UserData)
     callback = user_data.MessageCallback.CallbackURL if user_data and user_data.MessageCallback else None
     if callback:
-        _check_callback(callback)
+        check_callback(callback)
     for group in {_group(request, meta) for meta in metadatas}:
-        _check_template_group(project_id, group)
+        check_template_group(project_id, group)
     if request.SessionId:
         _use_session(project_id, request.SessionId)
     common = {

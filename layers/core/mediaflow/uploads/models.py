@@ -20,7 +20,7 @@ MAX_TAG_CHARS = 32
 MAX_EXTEND_BYTES = 512
 
 
-def _check_characters(value: str, field: str) -> str:
+def check_characters(value: str, field: str) -> str:
     """VOD refuses emoji and other special symbols in Title/Description/Tags."""
     for ch in value:
         if ord(ch) > 0xFFFF or unicodedata.category(ch) in ("Cc", "Cs", "Co", "So", "Cn"):
@@ -104,12 +104,12 @@ class CreateUploadVideoRequest(BaseModel):
     @field_validator("Title")
     @classmethod
     def _title(cls, value: str) -> str:
-        return _check_characters(value, "Title")
+        return check_characters(value, "Title")
 
     @field_validator("Description")
     @classmethod
     def _description(cls, value: str | None) -> str | None:
-        return _check_characters(value, "Description") if value else value
+        return check_characters(value, "Description") if value else value
 
     @field_validator("FileName")
     @classmethod
@@ -129,7 +129,7 @@ class CreateUploadVideoRequest(BaseModel):
         for tag in tags:
             if len(tag) > MAX_TAG_CHARS:
                 raise PydanticCustomError("LengthExceededMax", f"Tags length has exceeded {MAX_TAG_CHARS}.")
-            _check_characters(tag, "Tags")
+            check_characters(tag, "Tags")
         return ",".join(tags)
 
     @field_validator("UserData")

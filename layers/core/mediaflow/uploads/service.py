@@ -22,7 +22,7 @@ NO_TRANSCODE_GROUP = "VOD_NO_TRANSCODE"
 VIDEO_NOT_FOUND = ApiError(404, "InvalidVideo.NotFound", "The video not exist.")
 
 
-def _check_template_group(project_id: str, group_id: str | None) -> None:
+def check_template_group(project_id: str, group_id: str | None) -> None:
     if group_id in (None, "", NO_TRANSCODE_GROUP):
         return
     from mediaflow.transcode import groups  # only uploads with a group need the transcoding side
@@ -33,7 +33,7 @@ def _check_template_group(project_id: str, group_id: str | None) -> None:
         raise ApiError(404, "InvalidTemplateGroupId.NotFound", "The TemplateGroupId does not exist.") from exc
 
 
-def _check_callback(url: str) -> None:
+def check_callback(url: str) -> None:
     """Refuse obviously unsafe callback URLs now; the notifier re-checks after DNS on every attempt."""
     try:
         validate_url(url, allow_loopback=get_settings().allow_loopback)
@@ -44,13 +44,13 @@ def _check_callback(url: str) -> None:
 
 
 def create_upload_video(project_id: str, request: CreateUploadVideoRequest) -> dict[str, Any]:
-    _check_template_group(project_id, request.TemplateGroupId)
+    check_template_group(project_id, request.TemplateGroupId)
     video_id = ids.new_hex_id()
     extension = media_extension(request.FileName) or ""
     key = keys.upload_key(project_id, video_id, extension)
     user_data = request.user_data
     if user_data and user_data.MessageCallback:
-        _check_callback(user_data.MessageCallback.CallbackURL)
+        check_callback(user_data.MessageCallback.CallbackURL)
     doc = {
         "title": request.Title,
         "file_name": request.FileName,
