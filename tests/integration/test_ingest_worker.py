@@ -166,3 +166,27 @@ def test_the_upload_path_settles_a_job_even_if_its_first_attempt_failed(
     info = status_of(project, job_id)
     assert (info["Status"], info["ErrorCode"]) == ("UPLOAD_FAIL", "NotMedia")
     assert len(calls) == 2 and len(completions(ingest_env, subscriber)) == 1
+
+
+def test_a_message_sqs_gave_up_on_ends_its_job(
+    ingest_env: MotoStack, subscriber: str, sources: SourceServer
+) -> None:
+    project, _ = create_project("worker-dlq")
+    job_id = new_job(project, sources)
+    jobs.claim(project, job_id, 600)  # an invocation that then died, again and again, until the DLQ
+    body = worker.message_body(project, job_id)
+    message = {
+        "MessageId": "m-1",
+        "ReceiptHandle": "r-1",
+        "Body": body,
+        "Attributes": {"ApproximateReceiveCount": "4"},
+    }
+    handler = load_function("url_fetch_dead_letters").lambda_handler
+    assert handler(sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:UrlFetchDLQ"), FakeContext()) == {
+        "batchItemFailures": []
+    }
+    info = status_of(project, job_id)
+    assert (info["Status"], info["ErrorCode"]) == ("DOWNLOAD_FAIL", "SourceTimeout")
+    assert [e["resource_id"] for e in completions(ingest_env, subscriber)] == [job_id]
+    assert worker.handle_dead_letter(body) == "ended"  # a second copy changes nothing
+    assert sources.hits("a.mp4") == 0

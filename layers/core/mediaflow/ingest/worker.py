@@ -103,6 +103,17 @@ def _fetch(job: Record, budget_s: float, settings: IngestSettings) -> str:
     return "stored"
 
 
+def handle_dead_letter(body: str) -> str:
+    """A message SQS gave up on (every invocation for it died): end its job, so no job is left
+    DOWNLOADING or UPLOADING forever."""
+    message = json.loads(body)
+    job = jobs.get(str(message["project_id"]), str(message["job_id"]))
+    if job.status in jobs.TERMINAL:
+        return "ended"
+    _abandon(job)
+    return "abandoned"
+
+
 def _abandon(job: Record) -> None:
     """A claim past its deadline: its invocation died. Unless its object landed (then the upload
     path's verdict stands), nothing can land any more: abort the multipart upload, end the job."""
