@@ -1,26 +1,9 @@
 """SQS (one message per URL-ingest job) -> stream the source into the video's upload key."""
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from mediaflow.ingest.worker import handle_message
-from mediaflow.observability import logger, metrics
+from mediaflow.sqs_handler import sqs_handler
 
-processor = BatchProcessor(event_type=EventType.SQS)
-_context: list[LambdaContext] = []
-
-
-def _record(record: SQSRecord) -> str:
-    outcome = handle_message(record.body, _context[0].get_remaining_time_in_millis)
-    metrics.add_metric(name=f"UrlJob{outcome.title().replace('-', '')}", unit="Count", value=1)
-    return outcome
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _context[:] = [context]
-    return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
+lambda_handler = sqs_handler(
+    lambda record, context: handle_message(record.body, context.get_remaining_time_in_millis),
+    metric_prefix="UrlJob",
+)
