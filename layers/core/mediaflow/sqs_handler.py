@@ -37,8 +37,9 @@ def sqs_handler(record_handler: RecordHandler, *, metric_prefix: str) -> LambdaH
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         idempotency.register_context(context)
-        return process_partial_response(
+        response = process_partial_response(
             event=event, record_handler=each, processor=processor, context=context
         )
+        return dict(response)
 
     return handler
