@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from mediaflow import aws
 from mediaflow.ingest import jobs, worker
 from mediaflow.ingest.fetcher import Fetch
-from mediaflow.settings import get_settings
+from mediaflow.settings import get_settings, reset_settings
 from tests.integration.test_auth import create_project
 from tests.integration.test_ingest_flow import completions, infos, ingest_env, submit, subscriber
 from tests.integration.test_ingest_source import SourceServer, loopback_only, serve_sources
@@ -120,16 +120,14 @@ def test_an_event_that_failed_to_publish_is_published_by_the_next_delivery(
     project, _ = create_project("worker-publish")
     sources.statuses["gone.mp4"] = 404
     job_id = str(submit(project, [sources.url("gone.mp4")])["UploadJobs"][0]["JobId"])
-    real = jobs.publish
-
-    def broken(event: Any) -> str:
-        raise RuntimeError("SNS is down")
-
-    monkeypatch.setattr(jobs, "publish", broken)
-    with pytest.raises(RuntimeError):
+    topic = get_settings().events_topic_arn
+    monkeypatch.setenv("MEDIAFLOW_EVENTS_TOPIC_ARN", topic + "-gone")  # SNS refuses: the topic is not there
+    reset_settings()
+    with pytest.raises(Exception, match=r"NotFound|does not exist"):
         worker.run_job(project, job_id, remaining_s=120)  # the message will come back
     assert status_of(project, job_id)["Status"] == "DOWNLOAD_FAIL"
-    monkeypatch.setattr(jobs, "publish", real)
+    monkeypatch.setenv("MEDIAFLOW_EVENTS_TOPIC_ARN", topic)
+    reset_settings()
     assert worker.run_job(project, job_id, remaining_s=120) == "duplicate"
     assert worker.run_job(project, job_id, remaining_s=120) == "duplicate"
     (event,) = completions(ingest_env, subscriber)

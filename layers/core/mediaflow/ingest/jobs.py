@@ -17,8 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from mediaflow import clock
-from mediaflow.events.model import CallbackTarget, new_event
-from mediaflow.events.publisher import publish
+from mediaflow.events.publisher import publish_for, request_callback
 from mediaflow.ingest import views
 from mediaflow.ingest.codes import JobFailure
 from mediaflow.jobs import store
@@ -157,19 +156,13 @@ def announce(record: store.Record) -> store.Record:
     if not record.doc.get("pending_event"):
         return record
     moment = clock.now()
-    callback = CallbackTarget(url=record.doc["callback_url"]) if record.doc.get("callback_url") else None
-    publish(
-        new_event(
-            event_type="UploadByURLComplete",
-            family="vod",
-            project_id=record.project_id,
-            resource_kind=Kind.URL_JOB.value,
-            resource_id=record.id,
-            version=record.version,
-            occurred_at=moment,
-            payload=views.upload_by_url_complete(record, clock.iso_z(moment)),
-            callback=callback,
-        )
+    publish_for(
+        record,
+        event_type="UploadByURLComplete",
+        family="vod",
+        payload=views.upload_by_url_complete(record, clock.iso_z(moment)),
+        callback=request_callback(record.doc.get("callback_url")),
+        occurred_at=moment,
     )
     logger.info("url job settled", extra={"job_id": record.id, "status": record.status})
 

@@ -17,8 +17,7 @@ from urllib.parse import unquote_plus
 
 from mediaflow import clock, idempotency
 from mediaflow.errors import NotFound
-from mediaflow.events.model import CallbackTarget, new_event
-from mediaflow.events.publisher import publish
+from mediaflow.events.publisher import publish_for, request_callback
 from mediaflow.jobs import store
 from mediaflow.jobs.states import Kind
 from mediaflow.media.probe import ProbeError, probe
@@ -111,19 +110,14 @@ def _announce(record: store.Record) -> None:
     """Publish FileUploadComplete for a successful source (VOD never sends it for failures)."""
     source = record.doc["last_source"]
     moment = clock.now()
-    callback = CallbackTarget(url=record.doc["callback_url"]) if record.doc.get("callback_url") else None
-    event = new_event(
+    publish_for(
+        record,
         event_type="FileUploadComplete",
         family="vod",
-        project_id=record.project_id,
-        resource_kind=Kind.VIDEO.value,
-        resource_id=record.id,
-        version=record.version,
-        occurred_at=moment,
         payload=views.file_upload_complete(record, clock.iso_z(moment)),
-        callback=callback,
+        callback=request_callback(record.doc.get("callback_url")),
+        occurred_at=moment,
     )
-    publish(event)
     logger.info("source settled", extra={"video_id": record.id, "identity": source["identity"]})
 
 

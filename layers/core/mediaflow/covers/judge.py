@@ -1,0 +1,167 @@
+"""Clip-level judgements over the time-ordered candidates: blur relative to the clip, transition
+frames, shots, repeated shots, and each candidate's score.
+
+Thresholds, with what they were measured against (320 px analysis frames, keyframes 1 s apart;
+tests/support/cover_clips.py holds the clip):
+
+- Blur, relative: a frame is blurred when its Laplacian variance is below BLUR_RELATIVE (10 %) of
+  the clip's reference sharpness (75th percentile of frames that are not black/blown/flat) *and*
+  below BLUR_SOFT (150). The ceiling keeps crisp but plain frames (colour bars measure ~900 next
+  to a texture's 30,000) from being called blurred; a heavy blur measures < 5, a 50 % fade ~350.
+- Fade to/from black: a frame whose mean, contrast (std) and edge strength (sqrt of Laplacian
+  variance) are all FADE_MIN-FADE_MAX (10-85 %) of a neighbour's, within FADE_SPREAD (x1.35) of
+  each other, while its thumbnail still correlates >= FADE_CORR (0.5) with that neighbour, is the
+  neighbour dimmed: fading. Measured at a half-way fade: 0.46-0.53 for all three ratios,
+  correlation 0.81-0.87; neighbouring frames of a shot have mean ratios 0.99-1.05.
+- Cross-dissolve: between two neighbours of different shots (histogram distance >= SHOT_CUT), a
+  frame whose mean luma/chroma sit between theirs (blend weight alpha in 0.15-0.85, fitted by least
+  squares) and whose contrast and edge energy fall below what a single picture of that mix would
+  have (std <= 0.85x and Laplacian variance <= 0.6x the alpha-weighted neighbours; two uncorrelated
+  pictures mixed 50/50 measure ~0.7x and ~0.5x) is a transition. Measured: 0.61x and 0.40x.
+  Neighbours count only within NEIGHBOUR_WINDOW (3 s): farther frames say nothing about this one.
+  ffmpeg's ``scdet`` would need every frame decoded (~25x the keyframe-only cost), so it is not used.
+- Shots: consecutive candidates start a new shot when their histogram distance is >= SHOT_CUT
+  (0.30; within a moving shot 1 s apart we measured <= 0.23, across cuts >= 0.40), or when the
+  distance to the shot's first frame reaches SHOT_DRIFT (0.45), which splits a long take whose
+  look changes.
+- Repeated shots: shots with any pair of frames within the duplicate pHash distance belong to one
+  group; with DeleteDuplicates at most one cover comes from a group.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mediaflow.covers import scoring
+from mediaflow.covers.scoring import Metrics
+
+BLUR_RELATIVE = 0.10
+BLUR_SOFT = 150.0
+FADE_MIN, FADE_MAX, FADE_SPREAD, FADE_CORR = 0.10, 0.85, 1.35, 0.5
+MIX_MIN, MIX_MAX, MIX_STD, MIX_SHARP = 0.15, 0.85, 0.85, 0.6
+NEIGHBOUR_WINDOW = 3.0
+SHOT_CUT = 0.30
+SHOT_DRIFT = 0.45
+
+
+@dataclass(eq=False)  # identity: two candidates are never "equal"
+class Candidate:
+    t: float
+    metrics: Metrics
+    keyframe: bool
+    reason: str | None = None  # why it was rejected; None = a good cover
+    score: dict[str, float] = field(default_factory=dict)
+    shot: int = 0
+    group: int = 0  # shots showing the same picture share a group
+    full: bytearray | None = field(default=None, repr=False)  # the full-size frame, if spooled
+
+    @property
+    def total(self) -> float:
+        return self.score.get("total", 0.0)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    denom = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+    return float((a * b).sum()) / denom if denom > 1e-6 else 0.0
+
+
+def is_fade(x: Metrics, y: Metrics) -> bool:
+    """``x`` is ``y`` dimmed towards black (a fade in or out)."""
+    if y.mean <= 0 or y.std <= 0 or y.sharpness <= 0:
+        return False
+    ratios = (x.mean / y.mean, x.std / y.std, math.sqrt(x.sharpness / y.sharpness))
+    if not all(FADE_MIN <= r <= FADE_MAX for r in ratios) or max(ratios) > FADE_SPREAD * min(ratios):
+        return False
+    return _correlation(x.thumb, y.thumb) >= FADE_CORR
+
+
+def _means(m: Metrics) -> np.ndarray:
+    return np.array([m.mean, m.u_mean, m.v_mean])
+
+
+def is_mix(x: Metrics, p: Metrics, n: Metrics) -> bool:
+    """``x`` is a cross-dissolve of the two different shots ``p`` and ``n``."""
+    if scoring.hist_distance(p.hist, n.hist) < SHOT_CUT:
+        return False
+    if min(scoring.hist_distance(x.hist, p.hist), scoring.hist_distance(x.hist, n.hist)) < SHOT_CUT / 2:
+        return False
+    mx, mp, mn = _means(x), _means(p), _means(n)
+    span = mp - mn
+    if float(span @ span) < 15.0**2:
+        return False  # the two shots look alike on average: the blend weight cannot be told
+    alpha = float((mx - mn) @ span) / float(span @ span)
+    if not MIX_MIN <= alpha <= MIX_MAX:
+        return False
+    std = alpha * p.std + (1 - alpha) * n.std
+    sharp = alpha * p.sharpness + (1 - alpha) * n.sharpness
+    return x.std <= MIX_STD * std and x.sharpness <= MIX_SHARP * sharp
+
+
+def _transition(cands: list[Candidate], i: int) -> str | None:
+    here = cands[i]
+    prev = cands[i - 1] if i > 0 and here.t - cands[i - 1].t <= NEIGHBOUR_WINDOW else None
+    nxt = cands[i + 1] if i + 1 < len(cands) and cands[i + 1].t - here.t <= NEIGHBOUR_WINDOW else None
+    for other in (prev, nxt):
+        if other is not None and is_fade(here.metrics, other.metrics):
+            return "fade"
+    if prev is not None and nxt is not None and is_mix(here.metrics, prev.metrics, nxt.metrics):
+        return "transition"
+    return None
+
+
+def sharpness_reference(cands: list[Candidate]) -> float:
+    values = [c.metrics.sharpness for c in cands if c.reason in (None, "blurred")]
+    return float(np.percentile(values, 75)) if values else 0.0
+
+
+def judge(cands: list[Candidate], duplicate_distance: int) -> None:
+    """Fill in reason, score, shot and group of every candidate (time-ordered, in place)."""
+    for c in cands:
+        c.reason = scoring.absolute_reject(c.metrics)
+    ref = sharpness_reference(cands)
+    for c in cands:
+        if c.reason is None and c.metrics.sharpness < min(BLUR_SOFT, BLUR_RELATIVE * ref):
+            c.reason = "blurred"
+    transitions = [_transition(cands, i) if c.reason is None else None for i, c in enumerate(cands)]
+    for c, reason in zip(cands, transitions, strict=True):
+        c.reason = c.reason or reason
+        c.score = scoring.score(c.metrics, ref)
+    _shots(cands)
+    _groups(cands, duplicate_distance)
+
+
+def _shots(cands: list[Candidate]) -> None:
+    shot, first = 0, None
+    for i, c in enumerate(cands):
+        if i and first is not None:
+            cut = scoring.hist_distance(cands[i - 1].metrics.hist, c.metrics.hist) >= SHOT_CUT
+            drift = scoring.hist_distance(first.metrics.hist, c.metrics.hist) >= SHOT_DRIFT
+            if cut or drift:
+                shot += 1
+                first = c
+        first = first or c
+        c.shot = shot
+
+
+def _groups(cands: list[Candidate], duplicate_distance: int) -> None:
+    """Union shots that hold a near-identical pair of usable frames (a repeated shot)."""
+    parent = list(range(max((c.shot for c in cands), default=0) + 1))
+
+    def root(s: int) -> int:
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    usable = [c for c in cands if c.reason is None]
+    hashes = np.array([c.metrics.phash for c in usable], dtype=np.uint64)
+    shots = np.array([c.shot for c in usable])
+    close = np.bitwise_count(hashes[:, None] ^ hashes[None, :]) <= duplicate_distance
+    for i, j in zip(*np.nonzero(np.triu(close & (shots[:, None] != shots[None, :]), 1)), strict=True):
+        parent[root(int(shots[j]))] = root(int(shots[i]))
+    for c in cands:
+        c.group = root(c.shot)

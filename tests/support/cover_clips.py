@@ -1,0 +1,128 @@
+"""A test video for the cover picker: distinct good shots with known bad stretches between them.
+
+Everything comes from ffmpeg's lavfi sources in one filter graph, so the clip is deterministic
+(fixed seeds) and takes about a second to make. ``make_cover_test_clip`` returns the clip and the
+labelled intervals of its timeline, so a test can tell where each cover came from:
+
+==========  ======  ===========================================================================
+interval    label   content
+==========  ======  ===========================================================================
+0 - 3       good    ``testsrc2`` (shot "testsrc2")
+3 - 4       fade    the same shot fading to black
+4 - 6       black   ``color=black``
+6 - 7       fade    fading in from black to ...
+7 - 10      good    ``mandelbrot`` zooming (shot "mandelbrot")
+10 - 12     blur    the same fractal under ``boxblur=20``
+12 - 15     good    ``life`` with mould, coloured (shot "life")
+15 - 16     fade    cross-dissolve (``xfade=fade``) from life into ...
+16 - 19     good    rotating ``gradients`` under a grid (shot "gradients")
+19 - 21     flat    a grey colour card (``color=gray``)
+21 - 24     good    the first three seconds of ``testsrc2`` again (shot "testsrc2": the repeat)
+24 - 25     blown   a white flash (``color=white``)
+25 - 28     good    ``sierpinski`` carpet, coloured (shot "sierpinski")
+28 - 30     good    SMPTE HD colour bars with a moving box (shot "bars")
+==========  ======  ===========================================================================
+
+Keyframes are forced at 0 and every full second + 0.5 s (0.5, 1.5, ...), with scene-cut
+keyframes off, so each one-second fade holds exactly one keyframe (at half strength) and no
+keyframe sits on a boundary between two intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.clips import _cached
+
+FPS = 25
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: float
+    end: float
+    label: str  # good, fade, black, blur, flat, blown
+    shot: str = ""  # for good stretches: which distinct look ("testsrc2" appears twice)
+
+    def contains(self, t: float) -> bool:
+        return self.start <= t < self.end
+
+
+INTERVALS: tuple[Interval, ...] = (
+    Interval(0, 3, "good", "testsrc2"),
+    Interval(3, 4, "fade"),
+    Interval(4, 6, "black"),
+    Interval(6, 7, "fade"),
+    Interval(7, 10, "good", "mandelbrot"),
+    Interval(10, 12, "blur"),
+    Interval(12, 15, "good", "life"),
+    Interval(15, 16, "fade"),
+    Interval(16, 19, "good", "gradients"),
+    Interval(19, 21, "flat"),
+    Interval(21, 24, "good", "testsrc2"),
+    Interval(24, 25, "blown"),
+    Interval(25, 28, "good", "sierpinski"),
+    Interval(28, 30, "good", "bars"),
+)
+DURATION = INTERVALS[-1].end
+GOOD_SHOTS = frozenset(i.shot for i in INTERVALS if i.label == "good")
+
+
+def interval_at(t: float) -> Interval:
+    for interval in INTERVALS:
+        if interval.contains(t):
+            return interval
+    if abs(t - DURATION) < 1 / FPS:
+        return INTERVALS[-1]
+    raise ValueError(f"{t} is outside the clip")
+
+
+def _graph(w: int, h: int) -> str:
+    size, common = f"{w}x{h}", f"fps={FPS},format=yuv420p,setsar=1"
+    blur = min(20, min(w, h) // 4)  # boxblur's radius must fit half the chroma plane
+    return ";".join(
+        (
+            f"testsrc2=s={size}:r={FPS}:d=4,fade=t=out:st=3:d=1,{common}[a]",
+            f"color=c=black:s={size}:r={FPS}:d=2,{common}[black]",
+            f"mandelbrot=s={size}:r={FPS},trim=duration=6,fade=t=in:st=0:d=1,{common},split[m1][m2]",
+            "[m1]trim=duration=4,setpts=PTS-STARTPTS[mandel]",
+            f"[m2]trim=start=4:duration=2,setpts=PTS-STARTPTS,boxblur={blur}:2,{common}[blur]",
+            f"life=s={size}:r={FPS}:seed=7:mold=20:ratio=0.25:life_color=#f0d040:death_color=#102860:"
+            f"mold_color=#806020,trim=duration=4,{common}[life]",
+            f"gradients=s={size}:r={FPS}:d=4:seed=3:speed=0.08:x0=0:y0=0:x1={w}:y1={h}:c0=#d02020:c1=#2040e0:c2=#20c060:"
+            f"nb_colors=4:c3=#f0f0f0,drawgrid=w={w // 8}:h={h // 6}:t=2:c=white@0.7,{common}[grad]",
+            "[life][grad]xfade=transition=fade:duration=1:offset=3[dissolve]",
+            f"color=c=gray:s={size}:r={FPS}:d=2,{common}[card]",
+            f"testsrc2=s={size}:r={FPS}:d=3,{common}[again]",
+            f"color=c=white:s={size}:r={FPS}:d=1,{common}[white]",
+            f"sierpinski=s={size}:r={FPS}:seed=5,trim=duration=3,format=gray,"
+            f"lutrgb=r=val:g=val*0.6:b=255-val,{common}[carpet]",
+            f"smptehdbars=s={size}:r={FPS}:d=2,drawbox=x=t*60:y=ih/3:w=iw/6:h=ih/4:c=yellow:t=fill,"
+            f"{common}[bars]",
+            "[a][black][mandel][blur][dissolve][card][again][white][carpet][bars]concat=n=10:v=1:a=0[v]",
+        )
+    )
+
+
+def make_cover_test_clip(
+    directory: Path | str, *, width: int = 320, height: int = 180
+) -> tuple[Path, list[Interval]]:
+    """The clip (H.264 in MP4, 30 s) and its labelled intervals, in timeline order."""
+    args = [
+        *("-filter_complex", _graph(width, height), "-map", "[v]"),
+        *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"),
+        # No periodic or scene-cut keyframes: only frame 0 and the forced ones at n + 0.5 s.
+        *("-g", "1000", "-sc_threshold", "0", "-force_key_frames", "expr:gte(t,n_forced+0.5)"),
+        *("-movflags", "+faststart"),
+    ]
+    return _cached(directory, f"covers-{width}x{height}", "mp4", args), list(INTERVALS)
+
+
+def make_flat_clip(directory: Path | str, *, seconds: float = 6, color: str = "0x3060a0") -> Path:
+    """A single-colour clip (a static title card): no frame a cover should come from."""
+    args = [
+        *("-f", "lavfi", "-i", f"color=c={color}:s=320x180:r={FPS}:d={seconds}"),
+        *("-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p"),
+    ]
+    return _cached(directory, "flat", "mp4", args, key=color)
