@@ -88,3 +88,30 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+def subscribe_events(stack: MotoStack) -> str:
+    """A queue of the test's own on the domain-event topic (raw delivery), standing in for a
+    user's subscriber; returns its URL."""
+    sqs, sns = stack.client("sqs"), stack.client("sns")
+    url = sqs.create_queue(QueueName=f"subscriber-{os.urandom(4).hex()}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=stack.ref("EventsTopic"),
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    return str(url)
+
+
+def received_events(stack: MotoStack, queue_url: str) -> list[dict[str, Any]]:
+    """Every domain event delivered to ``queue_url`` so far (and removes them from the queue)."""
+    import json
+
+    sqs, found = stack.client("sqs"), []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found

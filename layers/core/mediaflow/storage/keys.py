@@ -55,3 +55,15 @@ def validate_user_key(key: str) -> str:
     if any(part in ("..", ".") for part in key.split("/")):
         raise InvalidKey("object key must not contain '.' or '..' segments")
     return key
+
+
+def project_key(project_id: str, raw: str) -> str:
+    """A key a user names, inside the project: under its own ``uploads/<project>/`` or
+    ``outputs/<project>/`` when given in full, otherwise relative to ``outputs/<project>/``."""
+    key = validate_user_key(raw)
+    if key.startswith((UPLOADS, OUTPUTS)):
+        owned = (f"{UPLOADS}{project_id}/", output_prefix(project_id))
+        if not key.startswith(owned):
+            raise InvalidKey(f"must be under {owned[0]} or {owned[1]}")
+        return key
+    return output_prefix(project_id) + key

@@ -36,15 +36,9 @@ def _check_bucket(info: ObsObjInfo, field: str) -> None:
 
 def _owned_key(project_id: str, raw: str, field: str) -> str:
     try:
-        key = keys.validate_user_key(raw)
+        return keys.project_key(project_id, raw)
     except keys.InvalidKey as exc:
         raise invalid(f"{field}.object: {exc}") from exc
-    if key.startswith((keys.UPLOADS, keys.OUTPUTS)):
-        owned = (f"{keys.UPLOADS}{project_id}/", keys.output_prefix(project_id))
-        if not key.startswith(owned):
-            raise invalid(f"{field}.object must be under {owned[0]} or {owned[1]}")
-        return key
-    return keys.output_prefix(project_id) + key
 
 
 def input_key(project_id: str, info: ObsObjInfo) -> str:

@@ -1,0 +1,34 @@
+"""PUT /v1/{project_id}/jobs/{JobId}?cancel - CancelMediaJob (CI): a Submitted or Pause job."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from mediaflow.api.app import make_api_handler
+from mediaflow.api.families import Family
+from mediaflow.ci import jobs
+from mediaflow.ci.errors import invalid
+
+router = Router()
+
+
+@router.put(
+    "/v1/<project_id>/jobs/<JobId>",
+    summary="CancelMediaJob",
+    description="`?cancel`: a Submitted or Pause job becomes Cancel; 200 with an empty body.",
+    tags=["Smart cover"],
+)
+def cancel_media_job(
+    project_id: Annotated[str, Path()],
+    JobId: Annotated[str, Path(max_length=64)],
+    cancel: Annotated[str | None, Query(max_length=16, description="present: cancel (any value)")] = None,
+) -> Response[str]:
+    if cancel is None:
+        raise invalid("the only operation on a job is ?cancel")
+    jobs.cancel(project_id, JobId)
+    return Response(status_code=200, body="")
+
+
+lambda_handler = make_api_handler(router, Family.CI)

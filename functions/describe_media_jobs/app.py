@@ -1,0 +1,28 @@
+"""GET /v1/{project_id}/jobs/{JobId} - DescribeMediaJob (CI): up to 10 comma-separated JobIds."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from mediaflow.api.app import make_api_handler
+from mediaflow.api.families import Family
+from mediaflow.ci import jobs, wire
+
+router = Router()
+
+
+@router.get(
+    "/v1/<project_id>/jobs/<JobId>",
+    summary="DescribeMediaJob",
+    description="JobsDetail (with Progress and, once done, MediaResult) per id; unknown ids: NonExistJobIds.",
+    tags=["Smart cover"],
+)
+def describe_media_jobs(
+    project_id: Annotated[str, Path()], JobId: Annotated[str, Path(max_length=400)]
+) -> Response[str]:
+    return wire.respond(router.current_event, jobs.describe(project_id, JobId))
+
+
+lambda_handler = make_api_handler(router, Family.CI)

@@ -1,0 +1,62 @@
+"""Input.Object and Output.Object mapped onto the media bucket, inside the caller's project only.
+
+The rule is shared with the MPC family (``storage.keys.project_key``): a key under ``uploads/`` or
+``outputs/`` must be the project's own; anything else is relative to ``outputs/<project>/``; '..',
+absolute paths and control characters are refused (``storage.keys.validate_user_key``). Covers are
+written only under ``outputs/<project>/`` (never under ``uploads/``, which would start the upload
+path). Output.Bucket must be the media bucket and Output.Region its region.
+
+Output.Object wildcards: ``${jobid}`` and ``${ext}`` (the cover format) are replaced at submit,
+``${number}`` (0-based rank, best cover first) per file; ``${number}`` is required when Count > 1.
+"""
+
+from __future__ import annotations
+
+from mediaflow.ci.errors import invalid
+from mediaflow.ci.models import OutputTarget
+from mediaflow.settings import get_settings
+from mediaflow.storage import keys
+
+NUMBER = "${number}"
+_WILDCARDS = (NUMBER, "${Number}")  # older CI documents spell it ${Number}
+
+
+def _owned(project_id: str, raw: str, field: str) -> str:
+    try:
+        return keys.project_key(project_id, raw)
+    except keys.InvalidKey as exc:
+        raise invalid(f"{field}: {exc}") from exc
+
+
+def input_key(project_id: str, raw: str) -> str:
+    return _owned(project_id, raw, "Input.Object")
+
+
+def output_pattern(project_id: str, target: OutputTarget, *, count: int, fmt: str, job_id: str) -> str:
+    """The full key of every cover, with ``${number}`` still in it."""
+    settings = get_settings()
+    if target.Bucket != settings.bucket_name:
+        raise invalid(f"Operation.Output.Bucket must be the media bucket {settings.bucket_name}")
+    if target.Region != settings.region:
+        raise invalid(f"Operation.Output.Region must be {settings.region}")
+    pattern = target.Object.replace("${jobid}", job_id).replace("${ext}", fmt)
+    for spelling in _WILDCARDS[1:]:
+        pattern = pattern.replace(spelling, NUMBER)
+    if pattern.endswith("/"):
+        raise invalid("Operation.Output.Object must name a file, not a folder")
+    if count > 1 and NUMBER not in pattern:
+        raise invalid("Operation.Output.Object must contain ${number} when Count is more than 1")
+    key = _owned(project_id, pattern.replace(NUMBER, "0"), "Operation.Output.Object")
+    prefix = keys.output_prefix(project_id)
+    if not key.startswith(prefix):
+        raise invalid(f"Operation.Output.Object must be under {prefix}")
+    return pattern if pattern.startswith(prefix) else prefix + pattern
+
+
+def cover_key(pattern: str, rank: int) -> str:
+    return pattern.replace(NUMBER, str(rank))
+
+
+def object_name(project_id: str, key: str) -> str:
+    """The key relative to ObjectPrefix (``outputs/<project>/``), as MediaResult reports it."""
+    return key.removeprefix(keys.output_prefix(project_id))
