@@ -19,6 +19,7 @@ import re
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -80,7 +81,7 @@ def failed_ids(result: Any, batch_ids: list[str]) -> set[str]:
     return ids
 
 
-class QueuePoller(threading.Thread):
+class QueuePoller(threading.Thread, ABC):
     """Polls one queue and feeds one function, Lambda event-source-mapping style."""
 
     def __init__(
@@ -144,8 +145,9 @@ class QueuePoller(threading.Thread):
             if failed:
                 log.warning("%s: could not delete %s", self.function_id, failed)
 
+    @abstractmethod
     def process(self, messages: list[dict[str, Any]]) -> None:
-        raise NotImplementedError
+        """Invoke the function with ``messages`` and settle them (each source does it its own way)."""
 
 
 class SqsPoller(QueuePoller):
