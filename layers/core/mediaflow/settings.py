@@ -1,4 +1,5 @@
-"""One settings model for every function, read from the environment when first asked for.
+"""One settings model for every function, read from the environment when first asked for
+(with the URL-ingest and CI groups nested in it).
 
 Nothing reads ``os.environ`` at import time, so tests (and the local stack) can set the
 environment before the first call.
@@ -10,6 +11,50 @@ import os
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
+
+GIB = 1 << 30
+MIB = 1 << 20
+S3_MIN_PART = 5 * MIB  # S3 refuses smaller parts (except the last one)
+S3_MAX_PARTS = 10_000
+
+
+class IngestSettings(BaseModel):
+    model_config = {"populate_by_name": True, "extra": "ignore"}
+
+    fetch_queue_url: str = Field("", alias="MEDIAFLOW_URL_FETCH_QUEUE_URL")
+    # Largest source accepted; longer bodies fail SourceTooLarge (checked on Content-Length too).
+    max_bytes: int = Field(20 * GIB, alias="MEDIAFLOW_URL_MAX_BYTES", ge=1)
+    # Wall-clock budget of one job (DNS to the last part), kept below the worker's 900 s timeout.
+    deadline_s: float = Field(840.0, alias="MEDIAFLOW_URL_FETCH_DEADLINE_S", gt=0)
+    # Multipart part size; raised automatically so that max_bytes fits in 10,000 parts.
+    part_bytes: int = Field(16 * MIB, alias="MEDIAFLOW_URL_PART_BYTES", ge=S3_MIN_PART)
+    # Transient failures (connect, reset, timeout of one read, 408/429/5xx) are retried this many
+    # times inside the invocation, waiting retry_base_s * 2^n (with jitter) in between.
+    retries: int = Field(3, alias="MEDIAFLOW_URL_FETCH_RETRIES", ge=0, le=10)
+    retry_base_s: float = Field(1.0, alias="MEDIAFLOW_URL_FETCH_RETRY_BASE_S", ge=0)
+    # Receives of one fetch message before SQS dead-letters it (the queue's maxReceiveCount).
+    max_receives: int = Field(3, alias="MEDIAFLOW_URL_FETCH_MAX_RECEIVES", ge=1)
+    # A SessionId cannot be used again within this window (VOD: 10 minutes).
+    session_window_s: int = Field(600, alias="MEDIAFLOW_URL_SESSION_WINDOW_S", ge=1)
+
+    def part_size_for(self, max_bytes: int) -> int:
+        """The part size that fits ``max_bytes`` into S3's 10,000 parts, in whole MiB."""
+        needed = -(-max_bytes // S3_MAX_PARTS)
+        return max(self.part_bytes, -(-needed // MIB) * MIB)
+
+
+class CiSettings(BaseModel):
+    model_config = {"populate_by_name": True, "extra": "ignore"}
+
+    # Token queue of the SmartCover worker: each message means "a job is waiting".
+    queue_url: str = Field("", alias="MEDIAFLOW_SMART_COVER_QUEUE_URL")
+    # Largest request body accepted (a SmartCover request is well under 4 KiB).
+    max_body_bytes: int = Field(64 * 1024, alias="MEDIAFLOW_CI_MAX_BODY_BYTES", ge=1024)
+    # A Running job whose worker has been silent this long is failed by the reaper (the worker's
+    # Lambda timeout is 300 s, so a live worker is never taken for a dead one).
+    stale_after_s: float = Field(600.0, alias="MEDIAFLOW_SMART_COVER_STALE_AFTER_S", gt=0)
+    # Seconds kept back from the invocation's remaining time for uploads and settling.
+    safety_margin_s: float = Field(20.0, alias="MEDIAFLOW_SMART_COVER_MARGIN_S", ge=0)
 
 
 class Settings(BaseModel):
@@ -43,6 +88,10 @@ class Settings(BaseModel):
     # A running task whose worker has been silent this long is failed by the reaper.
     transcode_stale_after_s: float = Field(1200.0, alias="MEDIAFLOW_TRANSCODE_STALE_AFTER_S", gt=0)
 
+    # Family-specific groups, read from the same environment.
+    ingest: IngestSettings
+    ci: CiSettings
+
     model_config = {"populate_by_name": True, "extra": "ignore"}
 
     @property
@@ -56,7 +105,7 @@ class Settings(BaseModel):
 def get_settings() -> Settings:
     env = dict(os.environ)
     env.setdefault("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-    return Settings.model_validate(env)
+    return Settings.model_validate({**env, "ingest": env, "ci": env})
 
 
 def reset_settings() -> None:
