@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "layers" / "core")]
 
 from mediaflow import aws, clock, settings  # noqa: E402
-from mediaflow.jobs import store  # noqa: E402
-from mediaflow.jobs.states import Kind  # noqa: E402
+from mediaflow.records import store  # noqa: E402
+from mediaflow.records.states import Kind  # noqa: E402
 from mediaflow.transcode import task_query  # noqa: E402
 from tests.support.aws import environment, moto_stack  # noqa: E402
 

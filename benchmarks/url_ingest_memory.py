@@ -142,14 +142,14 @@ def child(url: str, endpoint: str, max_bytes: int) -> None:
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
     from mediaflow import aws
-    from mediaflow.ingest.config import ingest_settings
     from mediaflow.ingest.fetcher import Fetch
     from mediaflow.net.transport import Deadline
+    from mediaflow.settings import get_settings
 
     s3 = aws.client("s3")
     if "moto" in sys.argv:
         s3.create_bucket(Bucket=BUCKET)
-    part_size = ingest_settings().part_size_for(max_bytes)
+    part_size = get_settings().ingest.part_size_for(max_bytes)
     baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started, cpu = time.monotonic(), time.process_time()
     fetch = Fetch(

@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from mediaflow.api.app import make_api_handler
+from mediaflow.api.ci_errors import invalid
 from mediaflow.api.families import Family
-from mediaflow.ci import jobs
-from mediaflow.ci.errors import invalid
+from mediaflow.ci import cover_jobs
 
 router = Router()
 
@@ -27,7 +27,7 @@ def cancel_media_job(
 ) -> Response[str]:
     if cancel is None:
         raise invalid("the only operation on a job is ?cancel")
-    jobs.cancel(project_id, JobId)
+    cover_jobs.cancel(project_id, JobId)
     return Response(status_code=200, body="")
 
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from mediaflow.api.app import make_api_handler
 from mediaflow.api.families import Family
-from mediaflow.ci import jobs, wire
+from mediaflow.ci import cover_jobs, wire
 
 router = Router()
 
@@ -22,7 +22,7 @@ router = Router()
 def describe_media_jobs(
     project_id: Annotated[str, Path()], JobId: Annotated[str, Path(max_length=400)]
 ) -> Response[str]:
-    return wire.respond(router.current_event, jobs.describe(project_id, JobId))
+    return wire.respond(router.current_event, cover_jobs.describe(project_id, JobId))
 
 
 lambda_handler = make_api_handler(router, Family.CI)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from mediaflow.api.app import make_api_handler
 from mediaflow.api.families import Family
-from mediaflow.ci import jobs, views, wire
+from mediaflow.ci import cover_jobs, views, wire
 
 router = Router()
 
@@ -28,7 +28,7 @@ router = Router()
 )
 def submit_media_job(project_id: Annotated[str, Path()]) -> Response[str]:
     event = router.current_event
-    job = jobs.submit(project_id, wire.read_request(event))
+    job = cover_jobs.submit(project_id, wire.read_request(event))
     return wire.respond(event, {"JobsDetail": [views.jobs_detail(job, progress=False)]})
 
 

@@ -1,7 +1,7 @@
 """SQS (fed by the media bucket's ObjectCreated notifications under uploads/) -> settle videos."""
 
+from mediaflow.source_landed import handle_message
 from mediaflow.sqs_handler import sqs_handler
-from mediaflow.uploads.upload_events import handle_message
 
 lambda_handler = sqs_handler(
     lambda record, _context: handle_message(

@@ -1,6 +1,6 @@
 """SQS (one message per URL-ingest job) -> stream the source into the video's upload key."""
 
-from mediaflow.ingest.worker import handle_message
+from mediaflow.ingest.fetch_worker import handle_message
 from mediaflow.sqs_handler import sqs_handler
 
 lambda_handler = sqs_handler(

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from mediaflow import aws, xmlcodec
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
+from mediaflow.ci.records import CoverJobDoc
+from mediaflow.records import store
 from mediaflow.settings import get_settings
 from tests.integration.test_auth import create_project
 from tests.support.aws import MotoStack
@@ -218,8 +218,8 @@ def test_seed_template_request_as_xml_after_creating_the_template(project: str) 
     }  # fmt: skip
     answer = submit(project, seed_request(template_id=template["TemplateId"]))
     assert answer.text == seed_response(answer.text, template_id=template["TemplateId"])
-    job = store.get(Kind.SMART_COVER, project, job_id_of(answer))
-    assert job.doc["params"]["Count"] == 5 and job.doc["params"]["DeleteDuplicates"] is True
+    job = store.get(CoverJobDoc, project, job_id_of(answer))
+    assert job.doc.params.Count == 5 and job.doc.params.DeleteDuplicates is True
 
 
 def test_the_same_requests_in_json_answer_the_same_structure_in_json(project: str) -> None:
@@ -256,7 +256,7 @@ def test_template_id_wins_over_inline_smart_cover(project: str) -> None:
     answer = submit(project, both.replace(SEED_OUTPUT, "single.jpg"))
     operation = answer.body["JobsDetail"][0]["Operation"]
     assert operation["TemplateId"] == tid and "SmartCover" not in operation
-    assert store.get(Kind.SMART_COVER, project, job_id_of(answer)).doc["params"]["Count"] == 1
+    assert store.get(CoverJobDoc, project, job_id_of(answer)).doc.params.Count == 1
 
 
 BAD = [
@@ -329,7 +329,7 @@ def test_xxe_and_billion_laughs_are_refused_and_expand_nothing(project: str, tmp
             assert time.monotonic() - started < 1.0
             assert "TOP-SECRET" not in answer.text and "lollol" not in answer.text and len(answer.text) < 1000
         assert rx.connections == 0 and rx.received == []
-    assert store.count(Kind.SMART_COVER, project) == 0
+    assert store.count(CoverJobDoc, project) == 0
 
 
 def cancel(project: str, job_id: str, query: dict[str, str] | None = None) -> Answer:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
+from mediaflow.ci.records import CoverJobDoc
+from mediaflow.records import store
 from tests.integration import test_ci_jobs
 from tests.integration.test_auth import create_project
 from tests.integration.test_ci_jobs import (
@@ -92,6 +92,6 @@ def test_cancel_a_submitted_job_once(project: str) -> None:
     assert (answer.status, answer.text) == (200, "")
     detail = describe(project, job_id).body["JobsDetail"][0]
     assert detail["State"] == "Cancel" and detail["EndTime"] != "-"
-    assert store.get(Kind.SMART_COVER, project, job_id).lookup is None  # out of the waiting line
+    assert store.get(CoverJobDoc, project, job_id).lookup is None  # out of the waiting line
     assert error_of(cancel(project, job_id)) == (400, "InvalidArgument")
     assert error_of(cancel(project, "j" + "1" * 32)) == (400, "InvalidArgument")

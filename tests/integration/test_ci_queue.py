@@ -9,10 +9,11 @@ from dataclasses import replace
 
 import pytest
 
-from mediaflow.ci import queues, worker
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
-from mediaflow.transcode import waiting
+from mediaflow.ci import cover_worker, queues
+from mediaflow.ci.cover_worker import COVER_JOBS
+from mediaflow.ci.records import CiQueueDoc
+from mediaflow.jobs import runner
+from mediaflow.records import store
 from tests.integration import test_ci_jobs
 from tests.integration.test_ci_jobs import (
     Answer,
@@ -26,7 +27,6 @@ from tests.integration.test_ci_jobs import (
     submit,
 )
 
-KIND = Kind.SMART_COVER
 project = test_ci_jobs.project  # the fixture: a new project with a (fake) source
 
 
@@ -47,9 +47,9 @@ def states(project: str, ids: list[str]) -> list[str]:
 def claim_all(project: str) -> list[str]:
     """Claim everything waiting (the line is shared by every test project); ours, in order."""
     claimed = []
-    while (job := waiting.claim(KIND, "Running", lambda r: r)) is not None:
-        if job.project_id == project:
-            claimed.append(job.id)
+    while (claimed_job := runner.claim([COVER_JOBS])) is not None:
+        if claimed_job[1].project_id == project:
+            claimed.append(claimed_job[1].id)
     return claimed
 
 
@@ -114,7 +114,7 @@ def test_job_level_two_is_claimed_before_one_before_zero_whatever_the_order(proj
     made = [(level, job_id_of(submit(project, seed_request(level=level)))) for level in levels]
     expected = [job for level in (2, 1, 0) for lv, job in made if lv == level]
     assert claim_all(project) == expected
-    assert waiting.claim(KIND, "Running", lambda r: r) is None  # a duplicate token finds nothing
+    assert runner.claim([COVER_JOBS]) is None  # a duplicate token finds nothing
 
 
 def test_cancel_refuses_a_running_job(project: str) -> None:
@@ -127,8 +127,10 @@ def test_cancel_refuses_a_running_job(project: str) -> None:
 def test_a_worker_holds_a_job_whose_queue_was_paused_behind_its_back(project: str) -> None:
     """The pause sweep can miss a job submitted at the same moment: the claim catches it."""
     job_id = job_id_of(submit(project, seed_request(level=2)))
-    store.update(Kind.CI_QUEUE, project, queues.queue_id_for(project), lambda q: replace(q, status="Paused"))
-    while (outcome := worker.run_next(lambda: 60_000)) != "idle":  # other projects' jobs may be waiting
+    store.update(CiQueueDoc, project, queues.queue_id_for(project), lambda q: replace(q, status="Paused"))
+    while (
+        outcome := runner.run_next([COVER_JOBS], lambda: 60_000)
+    ) != "idle":  # other projects' jobs may be waiting
         assert outcome in ("Success", "Failed")
     assert states(project, [job_id]) == ["Pause"]
     assert update_queue(project, queues.queue_id_for(project), "Active").status == 200
@@ -136,16 +138,16 @@ def test_a_worker_holds_a_job_whose_queue_was_paused_behind_its_back(project: st
 
 
 def test_a_long_sweep_is_continued_by_a_worker(project: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mediaflow.ci import lines
+    from mediaflow.ci import pause_line
 
     made = [job_id_of(submit(project, seed_request())) for _ in range(3)]
-    monkeypatch.setattr(lines, "BATCH", 1)  # one job per read: the zero budget runs out after one
+    monkeypatch.setattr(pause_line, "BATCH", 1)  # one job per read: the zero budget runs out after one
     sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(lines, "continue_later", lambda pid, action: sent.append((pid, action)))
+    monkeypatch.setattr(pause_line, "continue_later", lambda pid, action: sent.append((pid, action)))
     queues.sweep(project, "hold", 0.0)
     assert sent == [(project, "hold")]
-    assert worker.handle_message(json.dumps({"kind": "SMART_COVER", "sweep": "hold", "project_id": project}),
-                                 lambda: 60_000) == "swept"  # fmt: skip
+    message = json.dumps({"line": "SMART_COVER", "sweep": "hold", "project_id": project})
+    assert cover_worker.handle_message(message, lambda: 60_000) == "swept"
     assert states(project, made) == ["Submitted"] * 3  # the queue itself is Active: released again
 
 

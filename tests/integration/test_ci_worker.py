@@ -12,13 +12,16 @@ from typing import Any
 
 import pytest
 
-from mediaflow import aws, xmlcodec
-from mediaflow.ci import queues, worker
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
+from mediaflow import aws, settings, xmlcodec
+from mediaflow.ci import queues
+from mediaflow.ci.cover_worker import COVER_JOBS
+from mediaflow.ci.records import CoverJobDoc
+from mediaflow.job_kinds import BY_KIND
+from mediaflow.jobs import recovery, runner
 from mediaflow.media.binaries import ffprobe_path, media_env
 from mediaflow.notifications import config
 from mediaflow.notifications.verify import verify
+from mediaflow.records import store
 from mediaflow.settings import get_settings
 from tests.integration import test_notifications
 from tests.integration.test_auth import create_project, create_project_doc
@@ -45,9 +48,9 @@ def clip(clip_dir: Path) -> Path:
 def run(project: str, job_id: str) -> dict[str, Any]:
     """Run workers until the job has ended (the waiting line is shared with other tests' jobs)."""
     for _ in range(50):
-        if store.get(Kind.SMART_COVER, project, job_id).status not in ("Submitted", "Running"):
+        if store.get(CoverJobDoc, project, job_id).status not in ("Submitted", "Running"):
             break
-        if worker.run_next(lambda: 120_000) == "idle":
+        if runner.run_next([COVER_JOBS], lambda: 120_000) == "idle":
             break
     return dict(describe(project, job_id, accept="application/json").body["JobsDetail"][0])
 
@@ -141,19 +144,30 @@ def test_non_media_and_vanished_inputs_fail_with_a_code(core_env: MotoStack) -> 
     assert run(project, job_id)["Code"] == "ResourceNotFound"
 
 
-def test_the_reaper_fails_a_silent_job_and_the_event_is_published_once(core_env: MotoStack) -> None:
+def test_recovery_fails_a_job_silent_on_its_last_attempt_and_publishes_once(
+    core_env: MotoStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     subscriber = subscribe_events(core_env)
     project, _ = create_project("ci-reap")
     put_source(project)
     job_id = job_id_of(submit(project, seed_request(callback="")))
-    while (job := worker._claim()) is not None and job.id != job_id:
-        worker.finish(job.project_id, job.id, "Failed", {"code": "InternalError"})
-    assert job is not None
-    assert f"{job_id}:Failed" not in worker.reap(stale_after_s=3600)  # fresh heartbeat
-    assert f"{job_id}:Failed" in worker.reap(stale_after_s=0)
-    assert worker.finish(project, job_id, "Success", {}) == "Failed"  # a late worker changes nothing
-    final = store.get(Kind.SMART_COVER, project, job_id)
-    assert (final.status, final.doc["code"], final.lookup) == ("Failed", "InternalError", None)
+    monkeypatch.setenv("MEDIAFLOW_JOB_MAX_ATTEMPTS", "1")
+    settings.reset_settings()
+    while (claimed := runner.claim([COVER_JOBS])) is not None and claimed[1].id != job_id:
+        runner.finish(
+            COVER_JOBS, claimed[1].project_id, claimed[1].id, "Failed", {"error_code": "InternalError"}
+        )
+    assert claimed is not None
+    job = claimed[1]
+    assert not [r for r in recovery.sweep(BY_KIND) if r.startswith(f"{job_id}:")]  # a fresh heartbeat
+    monkeypatch.setenv("MEDIAFLOW_STALE_AFTER_S", "0.001")
+    settings.reset_settings()
+    time.sleep(0.01)
+    assert f"{job_id}:Failed" in recovery.sweep(BY_KIND)  # silent on its last attempt
+    late = runner.finish(COVER_JOBS, project, job_id, "Success", {}, claim_id=job.doc.claim_id)
+    assert late.status == "Failed"  # a late worker changes nothing
+    final = store.get(CoverJobDoc, project, job_id)
+    assert (final.status, final.doc.error_code, final.lookup) == ("Failed", "InternalError", None)
     mine = [e for e in received_events(core_env, subscriber) if e["resource_id"] == job_id]
     assert (
         len(mine) == 1 and mine[0]["event_type"] == "TaskFinish" and mine[0]["payload"]["State"] == "Failed"
@@ -239,4 +253,4 @@ def test_queue_notify_config_with_the_jobs_format_and_tdmq(fast_retries: MotoSta
     assert kinds == ["application/json", "application/xml"]
     (event,) = [e for e in received_events(fast_retries, subscriber) if e["resource_id"] == tdmq]
     assert (event["callback"], event["use_project_callback"], event["family"]) == (None, False, "ci")
-    assert store.get(Kind.SMART_COVER, pid, tdmq).doc["callback"]["mq"]["MqName"] == "covers"
+    assert (store.get(CoverJobDoc, pid, tdmq).doc.callback.mq or {})["MqName"] == "covers"

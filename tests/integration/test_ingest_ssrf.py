@@ -12,7 +12,9 @@ from urllib.parse import quote
 
 import pytest
 
-from mediaflow.ingest import jobs, service, worker
+from mediaflow.ingest import fetch_worker as worker
+from mediaflow.ingest import service
+from mediaflow.ingest import url_jobs as jobs
 from mediaflow.ingest.models import SourceUrl
 from mediaflow.settings import reset_settings
 from tests.integration.test_auth import create_project

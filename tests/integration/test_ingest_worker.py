@@ -9,7 +9,8 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from mediaflow import aws
-from mediaflow.ingest import jobs, worker
+from mediaflow.ingest import fetch_worker as worker
+from mediaflow.ingest import url_jobs as jobs
 from mediaflow.ingest.fetcher import Fetch
 from mediaflow.settings import get_settings, reset_settings
 from tests.integration.test_auth import create_project
@@ -53,7 +54,7 @@ def test_a_stale_claim_ends_the_job_and_aborts_its_upload(
     _, mine = jobs.claim(project, job_id, -3600)  # as if its invocation had died long ago
     claimed = jobs.get(project, job_id)
     s3 = aws.client("s3")
-    upload_id = s3.create_multipart_upload(Bucket=get_settings().bucket_name, Key=job.doc["object_key"])[
+    upload_id = s3.create_multipart_upload(Bucket=get_settings().bucket_name, Key=job.doc.object_key)[
         "UploadId"
     ]
     jobs.mark_uploading(project, job_id, jobs.claim_id(claimed) or "", upload_id=upload_id, file_size=None)

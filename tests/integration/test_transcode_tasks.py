@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import time
 from typing import Any
 
 import pytest
 
-from mediaflow import clock
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
-from mediaflow.transcode import tasks, waiting
+from mediaflow import clock, settings
+from mediaflow.job_kinds import BY_KIND
+from mediaflow.jobs import recovery, runner
+from mediaflow.records import store
+from mediaflow.records.model import Record
+from mediaflow.transcode import tasks
+from mediaflow.transcode.records import TaskDoc
 from mediaflow.transcode.spec import RenditionSpec, VideoSpec
+from mediaflow.transcode.task_worker import TASKS
 from tests.integration.test_auth import create_project
 from tests.support.aws import MotoStack
 from tests.support.functions import load_function
@@ -21,7 +25,7 @@ from tests.support.lambda_events import FakeContext, api_event
 SPEC = RenditionSpec(template_id=1, pack_type="MP4", video=VideoSpec(height=240), output_name="out_240")
 
 
-def queue(project: str, priority: int = 6) -> store.Record:
+def queue(project: str, priority: int = 6) -> Record[TaskDoc]:
     return tasks.queue_task(
         project,
         source_key=f"uploads/{project}/{'0' * 32}/source.mp4",
@@ -32,11 +36,11 @@ def queue(project: str, priority: int = 6) -> store.Record:
     )
 
 
-def claim_own(project: str, start: Any = lambda r: r) -> store.Record | None:
+def claim_own(project: str) -> Record[TaskDoc] | None:
     """Claim until a task of ``project`` comes up (the waiting line is shared by all projects)."""
-    while (task := waiting.claim(Kind.TRANSCODE, "TRANSCODING", start)) is not None:
-        if task.project_id == project:
-            return task
+    while (claimed := runner.claim([TASKS])) is not None:
+        if claimed[1].project_id == project:
+            return claimed[1]
     return None
 
 
@@ -63,21 +67,19 @@ def test_priority_nine_is_claimed_before_six_whatever_the_order(core_env: MotoSt
     normal = [queue(project, 6) for _ in range(3)]
     urgent = [queue(project, 9) for _ in range(2)]
     claimed = []
-    while (task := waiting.claim(Kind.TRANSCODE, "TRANSCODING", lambda r: r)) is not None:
-        if task.project_id == project:
-            claimed.append(task.id)
+    while (found := runner.claim([TASKS])) is not None:
+        if found[1].project_id == project:
+            claimed.append(found[1].id)
     assert claimed == [t.id for t in urgent] + [t.id for t in normal]
-    assert waiting.claim(Kind.TRANSCODE, "TRANSCODING", lambda r: r) is None
+    assert runner.claim([TASKS]) is None
 
 
 def test_a_task_is_claimed_once(core_env: MotoStack) -> None:
     project, _ = create_project("once")
     task = queue(project)
-    first = waiting.claim(Kind.TRANSCODE, "TRANSCODING", lambda r: r)
+    first = claim_own(project)
     assert first is not None and first.id == task.id
-    assert (
-        waiting.claim(Kind.TRANSCODE, "TRANSCODING", lambda r: r) is None
-    )  # a duplicate token finds nothing
+    assert runner.claim([TASKS]) is None  # a duplicate token finds nothing
 
 
 def test_cancel_waiting_and_refuse_ended_or_foreign(core_env: MotoStack) -> None:
@@ -87,7 +89,7 @@ def test_cancel_waiting_and_refuse_ended_or_foreign(core_env: MotoStack) -> None
     assert call("DELETE", other, query={"task_id": task.id})[1]["error_code"] == "MPC.10212"
     status, _ = call("DELETE", project, query={"task_id": task.id})
     assert status == 204
-    assert store.get(Kind.TRANSCODE, project, task.id).status == "CANCELED"
+    assert store.get(TaskDoc, project, task.id).status == "CANCELED"
     assert claim_own(project) is None  # gone from the line
     status, body = call("DELETE", project, query={"task_id": task.id})
     assert (status, body["error_code"]) == (400, "MPC.10212")
@@ -179,30 +181,39 @@ def test_invalid_parameters_are_mpc_10202(core_env: MotoStack, query: dict[str, 
     assert body["error_msg"].startswith("Invalid request parameter")
 
 
-def test_reaper_fails_tasks_whose_worker_went_silent(core_env: MotoStack) -> None:
-    from mediaflow.transcode import worker
-
+def test_a_silent_task_is_requeued_then_failed_after_its_last_attempt(
+    core_env: MotoStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project, _ = create_project("reap")
     queue(project)
-    running = claim_own(project)
-    assert running is not None
-    assert f"{running.id}:FAILED" not in worker.reap(stale_after_s=3600)  # fresh heartbeat
-    reaped = worker.reap(stale_after_s=0)
-    assert f"{running.id}:FAILED" in reaped  # (other tests' claimed tasks are reaped too)
-    final = store.get(Kind.TRANSCODE, project, running.id)
-    assert final.status == "FAILED" and final.doc["error_code"] == "MPC.10050"
+    monkeypatch.setenv("MEDIAFLOW_JOB_MAX_ATTEMPTS", "2")
+    settings.reset_settings()
+    first = claim_own(project)
+    assert first is not None and first.doc.attempt == 1
+    assert not [r for r in recovery.sweep(BY_KIND) if r.startswith(f"{first.id}:")]  # a fresh heartbeat
+    monkeypatch.setenv("MEDIAFLOW_STALE_AFTER_S", "0.001")
+    settings.reset_settings()
+    time.sleep(0.01)
+    assert f"{first.id}:requeued" in recovery.sweep(BY_KIND)
+    requeued = store.get(TaskDoc, project, first.id)
+    assert (requeued.status, requeued.doc.claim_id, requeued.lookup is not None) == ("WAITING", None, True)
+    second = claim_own(project)
+    assert second is not None and second.doc.attempt == 2
+    time.sleep(0.01)
+    assert f"{first.id}:FAILED" in recovery.sweep(BY_KIND)  # (other tests' claimed tasks are swept too)
+    final = store.get(TaskDoc, project, first.id)
+    assert final.status == "FAILED" and final.doc.error_code == "MPC.10050"
     assert final.lookup is None
+    late = runner.finish(TASKS, project, first.id, "SUCCEEDED", {}, claim_id=second.doc.claim_id)
+    assert late.status == "FAILED"  # the dead attempt's late write changes nothing
 
 
 def test_a_cancel_racing_completion_leaves_one_terminal_state(core_env: MotoStack) -> None:
-    from mediaflow.transcode import worker
-
     project, _ = create_project("race")
     queue(project)
-    running = waiting.claim(
-        Kind.TRANSCODE, "TRANSCODING", lambda r: replace(r, doc={**r.doc, "start_time": r.created_at})
-    )
+    running = claim_own(project)
     assert running is not None
     tasks.cancel_task(project, running.id)
-    assert worker.finish(project, running.id, "SUCCEEDED", {}) == "CANCELED"
-    assert store.get(Kind.TRANSCODE, project, running.id).status == "CANCELED"
+    done = runner.finish(TASKS, project, running.id, "SUCCEEDED", {}, claim_id=running.doc.claim_id)
+    assert done.status == "CANCELED"
+    assert store.get(TaskDoc, project, running.id).status == "CANCELED"

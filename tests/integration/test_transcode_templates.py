@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mediaflow.records import store
 from mediaflow.transcode import groups, template_store
 from mediaflow.transcode.templates import to_spec
 from tests.integration.test_auth import create_project_doc
@@ -116,15 +117,15 @@ def test_racing_creates_with_one_name_exactly_one_wins(project: str, monkeypatch
 
     The interleaving is forced (the second request runs to completion inside the first one's
     commit) because moto's transactions are not isolated between threads."""
-    real_write = template_store.write
+    real_write = store.transact
     answers: list[tuple[int, Any]] = []
 
     def interleaved(ops: Any) -> None:
-        monkeypatch.setattr(template_store, "write", real_write)
+        monkeypatch.setattr(store, "transact", real_write)
         answers.append(call("POST", TEMPLATES, project, hls("contested")))
         real_write(ops)
 
-    monkeypatch.setattr(template_store, "write", interleaved)
+    monkeypatch.setattr(store, "transact", interleaved)
     answers.append(call("POST", TEMPLATES, project, hls("contested")))
     assert sorted(status for status, _ in answers) == [201, 400]
     winner = next(body["template_id"] for status, body in answers if status == 201)

@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 
 from mediaflow import aws
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
+from mediaflow.jobs import runner
+from mediaflow.records import store
+from mediaflow.records.model import Record
 from mediaflow.settings import get_settings
-from mediaflow.transcode import tasks, worker
+from mediaflow.transcode import task_worker, tasks
+from mediaflow.transcode.records import TaskDoc
 from mediaflow.transcode.spec import AudioSpec, RenditionSpec, VideoSpec
+from mediaflow.transcode.task_worker import TASKS
 from tests.integration.test_auth import create_project
 from tests.support.aws import MotoStack
 from tests.support.clips import make_audio_only, make_clip, make_text_file
@@ -23,7 +26,7 @@ MP3 = RenditionSpec(template_id=3, pack_type="MP3", video=None, audio=AudioSpec(
 
 def run(
     project: str, source: Path, renditions: list[RenditionSpec], *, remaining_ms: int = 600_000
-) -> store.Record:
+) -> Record[TaskDoc]:
     key = f"outputs/{project}/src/{source.name}"
     aws.client("s3").upload_file(str(source), get_settings().bucket_name, key)
     task = tasks.queue_task(
@@ -33,14 +36,14 @@ def run(
         renditions=renditions,
         template_ids=[r.template_id for r in renditions],
     )
-    while worker.run_next(lambda: remaining_ms) != "idle":
-        if store.get(Kind.TRANSCODE, project, task.id).status not in ("WAITING", "TRANSCODING"):
+    while runner.run_next([TASKS], lambda: remaining_ms) != "idle":
+        if store.get(TaskDoc, project, task.id).status not in ("WAITING", "TRANSCODING"):
             break
-    return store.get(Kind.TRANSCODE, project, task.id)
+    return store.get(TaskDoc, project, task.id)
 
 
-def details(task: store.Record) -> dict[int, dict]:
-    return {m["template_id"]: m for m in task.doc["transcode_detail"]["multitask_info"]}
+def details(task: Record[TaskDoc]) -> dict[int, dict]:
+    return {m["template_id"]: m for m in (task.doc.transcode_detail or {})["multitask_info"]}
 
 
 def test_portrait_phone_clip_comes_out_upright(core_env: MotoStack, clip_dir: Path) -> None:
@@ -59,7 +62,7 @@ def test_no_upscaling_small_source(core_env: MotoStack, clip_dir: Path) -> None:
     info = details(task)
     assert info[1]["error"]["error_code"] == "MPC.10058"  # 360p is above the 240p source: skipped
     assert info[2]["output_file"]["video_info"]["height"] == 180
-    assert task.doc["output_file_name"] == ["v180.mp4"]
+    assert task.doc.output_file_name == ["v180.mp4"]
 
 
 def test_audio_only_source(core_env: MotoStack, clip_dir: Path) -> None:
@@ -83,16 +86,16 @@ def test_non_media_input_fails_with_a_code(core_env: MotoStack, clip_dir: Path) 
     project, _ = create_project("w-text")
     task = run(project, make_text_file(clip_dir), [MP4_180])
     assert task.status == "FAILED"
-    assert task.doc["error_code"] == "MPC.10066"
-    assert task.doc["description"]
+    assert task.doc.error_code == "MPC.10066"
+    assert task.doc.error_message
 
 
 def test_a_task_too_long_for_one_invocation_fails_early(core_env: MotoStack, clip_dir: Path) -> None:
     project, _ = create_project("w-long")
     task = run(project, make_clip(clip_dir, seconds=4), [MP4_180], remaining_ms=30_000)
     assert task.status == "FAILED"
-    assert task.doc["error_code"] == worker.TOO_LONG
-    assert "split" in task.doc["description"]
+    assert task.doc.error_code == task_worker.TOO_LONG
+    assert "split" in task.doc.error_message
 
 
 @pytest.mark.parametrize("status", ["SUCCEEDED"])
@@ -101,7 +104,7 @@ def test_outputs_land_under_the_output_dir_with_progress_100(
 ) -> None:
     project, _ = create_project("w-out")
     task = run(project, make_clip(clip_dir, seconds=2), [MP4_180])
-    assert task.status == status and task.doc["progress"] == 100
+    assert task.status == status and task.doc.progress == 100
     listed = aws.client("s3").list_objects_v2(
         Bucket=get_settings().bucket_name, Prefix=f"outputs/{project}/out/"
     )
@@ -122,23 +125,23 @@ def test_canceling_a_running_task_stops_ffmpeg_promptly(core_env: MotoStack, cli
     )
 
     def work() -> None:  # the waiting line is shared: run tasks until ours has been run
-        while store.get(Kind.TRANSCODE, project, task.id).status == "WAITING":
-            if worker.run_next(lambda: 600_000) == "idle":
+        while store.get(TaskDoc, project, task.id).status == "WAITING":
+            if runner.run_next([TASKS], lambda: 600_000) == "idle":
                 return
 
-    runner = threading.Thread(target=work)
-    runner.start()
+    worker = threading.Thread(target=work)
+    worker.start()
     deadline = time.monotonic() + 20
-    while store.get(Kind.TRANSCODE, project, task.id).status == "WAITING" and time.monotonic() < deadline:
+    while store.get(TaskDoc, project, task.id).status == "WAITING" and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert store.get(Kind.TRANSCODE, project, task.id).status == "TRANSCODING"
+    assert store.get(TaskDoc, project, task.id).status == "TRANSCODING"
     time.sleep(1.0)  # ffmpeg is encoding now
     tasks.cancel_task(project, task.id)
     canceled_at = time.monotonic()
-    runner.join(timeout=15)
-    assert not runner.is_alive()
-    assert time.monotonic() - canceled_at < worker.PROGRESS_EVERY_S + 3
-    final = store.get(Kind.TRANSCODE, project, task.id)
+    worker.join(timeout=15)
+    assert not worker.is_alive()
+    assert time.monotonic() - canceled_at < get_settings().jobs.heartbeat_s + 3
+    final = store.get(TaskDoc, project, task.id)
     assert final.status == "CANCELED"
     listed = aws.client("s3").list_objects_v2(
         Bucket=get_settings().bucket_name, Prefix=f"outputs/{project}/c/"

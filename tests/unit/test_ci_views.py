@@ -8,13 +8,13 @@ from typing import Any
 
 from mediaflow import xmlcodec
 from mediaflow.ci import views, wire
-from mediaflow.jobs.states import Kind
-from mediaflow.jobs.store import Record
+from mediaflow.ci.records import CiQueueDoc, CiTemplateDoc, CoverJobDoc
+from mediaflow.records.model import Record
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 
 
-def job(status: str = "Submitted", **doc: Any) -> Record:
+def job(status: str = "Submitted", **doc: Any) -> Record[CoverJobDoc]:
     base = {
         "tag": "SmartCover",
         "queue_id": "p" + "2" * 32,
@@ -26,10 +26,12 @@ def job(status: str = "Submitted", **doc: Any) -> Record:
         "user_data": "This is my data.",
         "job_level": 1,
         "progress": 0,
+        "source_key": "k",
+        "params": {"Count": 2},
+        "output_pattern": "o-${number}.jpg",
     }
-    return Record(
-        Kind.SMART_COVER, PROJECT, "j" + "1" * 32, status, "2022-06-27T07:23:10.123456Z", {**base, **doc}
-    )
+    body = CoverJobDoc.model_validate({**base, **doc})
+    return Record(PROJECT, "j" + "1" * 32, status, "2022-06-27T07:23:10.123456Z", body)
 
 
 RESULT = {
@@ -108,7 +110,8 @@ def test_a_submitted_job_reads_like_the_seed() -> None:
 
 def test_media_result_only_on_success_with_scores() -> None:
     assert (
-        "MediaResult" not in views.jobs_detail(job("Failed", result=RESULT, code="InvalidInput"))["Operation"]
+        "MediaResult"
+        not in views.jobs_detail(job("Failed", result=RESULT, error_code="InvalidInput"))["Operation"]
     )
     detail = views.jobs_detail(
         job("Success", result=RESULT, progress=100, start_time="2022-06-27T07:23:11.0Z")
@@ -156,16 +159,16 @@ def test_media_result_only_on_success_with_scores() -> None:
 
 def test_template_and_queue_views() -> None:
     template = Record(
-        Kind.CI_TEMPLATE,
         PROJECT,
         "t" + "4" * 32,
         "ACTIVE",
         "2020-08-05T03:35:24.000000Z",
-        {
-            "name": "n",
-            "tag": "SmartCover",
-            "smart_cover": {"Count": "3", "Format": "png", "DeleteDuplicates": "false"},
-        },
+        CiTemplateDoc(
+            name="n",
+            tag="SmartCover",
+            params={"Count": 3, "Format": "png"},
+            smart_cover={"Count": "3", "Format": "png", "DeleteDuplicates": "false"},
+        ),
     )
     view = views.template_view(template, "bucket")
     assert list(view) == [
@@ -181,12 +184,13 @@ def test_template_and_queue_views() -> None:
     assert view["Category"] == "Custom" and view["CreateTime"] == "2020-08-05T03:35:24+0000"
     assert list(view["SmartCover"]) == ["Format", "Count", "DeleteDuplicates"]
     queue = Record(
-        Kind.CI_QUEUE,
         PROJECT,
         "p" + "5" * 32,
         "Paused",
         "2020-08-05T03:35:24.000000Z",
-        {"name": "q", "notify": {"State": "On", "Url": "https://h", "Event": "TaskFinish", "Type": "Url"}},
+        CiQueueDoc.model_validate(
+            {"name": "q", "notify": {"State": "On", "Url": "https://h", "Event": "TaskFinish", "Type": "Url"}}
+        ),
     )
     qview = views.queue_view(queue)
     assert qview["State"] == "Paused" and qview["NotifyConfig"] == {

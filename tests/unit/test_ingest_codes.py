@@ -8,8 +8,6 @@ import pytest
 
 from mediaflow.errors import InvalidTransition
 from mediaflow.ingest.codes import ERROR_CODES, from_outbound, from_status, status_of
-from mediaflow.ingest.config import GIB, MIB, IngestSettings
-from mediaflow.jobs.states import URL_JOB
 from mediaflow.net import ERROR_CODES as NET_CODES
 from mediaflow.net import (
     ConnectFailed,
@@ -24,6 +22,8 @@ from mediaflow.net import (
     TooManyRedirects,
     UnsupportedScheme,
 )
+from mediaflow.records.states import URL_JOB
+from mediaflow.settings import GIB, MIB, IngestSettings
 
 
 @pytest.mark.parametrize(

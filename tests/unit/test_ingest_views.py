@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from mediaflow.ingest.records import UrlJobDoc
 from mediaflow.ingest.views import INFO_FIELDS, upload_by_url_complete, url_upload_info
-from mediaflow.jobs.states import Kind
-from mediaflow.jobs.store import Record
+from mediaflow.records.model import Record
 
 
-def _job(status: str, **doc: Any) -> Record:
-    base = {"upload_url": "http://a.example/v.mp4", "video_id": "v" * 32, "user_data": None, "extend": None}
-    return Record(Kind.URL_JOB, "p" * 32, "j" * 32, status, "2019-01-01T01:01:01.123456Z", {**base, **doc})
+def _job(status: str, **doc: Any) -> Record[UrlJobDoc]:
+    base = {
+        "upload_url": "http://a.example/v.mp4",
+        "fetch_url": "http://a.example/v.mp4",
+        "video_id": "v" * 32,
+    }
+    body = UrlJobDoc.model_validate({**base, "object_key": "k", **doc})
+    return Record("p" * 32, "j" * 32, status, "2019-01-01T01:01:01.123456Z", body)
 
 
 def test_a_pending_job_has_every_seed_field_with_empty_unknowns() -> None:

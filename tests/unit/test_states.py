@@ -1,7 +1,7 @@
 import pytest
 
 from mediaflow.errors import InvalidTransition
-from mediaflow.jobs.states import VIDEO
+from mediaflow.records.states import VIDEO
 
 
 def test_video_starts_uploading_and_settles_on_upload() -> None:

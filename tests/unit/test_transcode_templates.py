@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from mediaflow.errors import ApiError
-from mediaflow.transcode import groups, presets, template_service, template_tx
+from mediaflow.records import names, transaction
+from mediaflow.transcode import groups, presets, template_service
 from mediaflow.transcode.templates import Template, TemplateError, to_spec, validated
 
 
@@ -286,22 +287,21 @@ class _FakeDynamo:
             raise _Cancelled(codes)
 
 
-def _ops(project: str = "p") -> list[template_tx.Op]:
+def _ops(project: str = "p") -> list[transaction.Op]:
     from mediaflow.transcode import template_store
 
-    one = template_store.new_record(project, 100000, template())
-    two = template_store.new_record(project, 100001, template())
+    one = template_store.template_record(project, 100000, template())
+    two = template_store.template_record(project, 100001, template())
     lock = template_store.name_lock(project, "t", 100000)
-    return [template_tx.NewRecord(one), template_tx.NewRecord(two), template_tx.Claim(lock)]
+    return [transaction.NewRecord(one), transaction.NewRecord(two), names.Claim(lock)]
 
 
 def test_a_transaction_moves_each_count_once_and_retries_only_conflicts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(template_tx.time, "sleep", lambda _: None)
+    monkeypatch.setattr(transaction.time, "sleep", lambda _: None)
     fake = _FakeDynamo([["None", "None", "TransactionConflict"], None])
-    monkeypatch.setattr(template_tx.aws, "client", lambda _: fake)
-    template_tx.write(_ops())
+    transaction.write_ops(_ops(), "t", fake)
     assert len(fake.calls) == 2
     updates = [i["Update"] for i in fake.calls[0] if "Update" in i]
     assert sorted((u["Key"]["sk"]["S"], u["ExpressionAttributeValues"][":d"]["N"]) for u in updates) == [
@@ -309,10 +309,9 @@ def test_a_transaction_moves_each_count_once_and_retries_only_conflicts(
         ("COUNTER#COUNT#TEMPLATE#ACTIVE", "2"),
     ]
     taken = _FakeDynamo([["None", "None", "ConditionalCheckFailed"]])
-    monkeypatch.setattr(template_tx.aws, "client", lambda _: taken)
-    with pytest.raises(template_tx.Cancelled) as caught:
-        template_tx.write(_ops())
-    assert [lock.name for lock in template_tx.claims_failed(caught.value, "TPLNAME")] == ["t"]
+    with pytest.raises(transaction.Cancelled) as caught:
+        transaction.write_ops(_ops(), "t", taken)
+    assert [lock.name for lock in names.claims_failed(caught.value, "TPLNAME")] == ["t"]
 
 
 def _group(*videos: dict[str, Any], **parts: Any) -> groups.GroupDefinition:

@@ -30,6 +30,10 @@ class Conflict(MediaflowError):
     """A conditional write lost: the item changed, or the transition is not allowed from its state."""
 
 
+class InvalidCursor(MediaflowError):
+    """A pagination cursor that this service did not hand out (or that no longer fits the query)."""
+
+
 class Forbidden(MediaflowError):
     """The caller is authenticated but not allowed here (project mismatch)."""
 

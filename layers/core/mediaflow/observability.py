@@ -1,4 +1,5 @@
-"""Logger and Metrics shared by every function; the Tracer is created only when tracing is live.
+"""Logger and Metrics shared by every function; the Tracer is created only when tracing is live
+and wraps the workers' phases (``tracer_span``).
 
 Importing ``aws_xray_sdk`` costs ~115 ms of cold start, so the Tracer is built on first use and
 only inside Lambda with an active X-Ray trace header - never locally, never in tests.
@@ -6,7 +7,9 @@ only inside Lambda with an active X-Ray trace header - never locally, never in t
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -25,3 +28,14 @@ def tracer() -> Any | None:
     from aws_lambda_powertools import Tracer
 
     return Tracer()
+
+
+@contextlib.contextmanager
+def tracer_span(name: str) -> Iterator[None]:
+    """An X-Ray subsegment around a worker phase when tracing is live; nothing otherwise."""
+    live = tracer()
+    if live is None:
+        yield
+        return
+    with live.provider.in_subsegment(f"## {name}"):
+        yield

@@ -50,11 +50,28 @@ class CiSettings(BaseModel):
     queue_url: str = Field("", alias="MEDIAFLOW_SMART_COVER_QUEUE_URL")
     # Largest request body accepted (a SmartCover request is well under 4 KiB).
     max_body_bytes: int = Field(64 * 1024, alias="MEDIAFLOW_CI_MAX_BODY_BYTES", ge=1024)
-    # A Running job whose worker has been silent this long is failed by the reaper (the worker's
-    # Lambda timeout is 300 s, so a live worker is never taken for a dead one).
-    stale_after_s: float = Field(600.0, alias="MEDIAFLOW_SMART_COVER_STALE_AFTER_S", gt=0)
     # Seconds kept back from the invocation's remaining time for uploads and settling.
     safety_margin_s: float = Field(20.0, alias="MEDIAFLOW_SMART_COVER_MARGIN_S", ge=0)
+
+
+class JobSettings(BaseModel):
+    """The job runner's timing, shared by every kind of queued work."""
+
+    model_config = {"populate_by_name": True, "extra": "ignore"}
+
+    # A running job writes a heartbeat (with its progress) this often, and sees a cancel within it.
+    heartbeat_s: float = Field(2.0, alias="MEDIAFLOW_HEARTBEAT_S", gt=0)
+    # A running job silent this long is taken for dead (an out-of-memory kill, a timeout) and
+    # put back in its line for another attempt; 15 heartbeats, so a slow write is never a death.
+    stale_after_s: float = Field(30.0, alias="MEDIAFLOW_STALE_AFTER_S", gt=0)
+    # Attempts of one job (the first included) before a dead worker fails it for good.
+    max_attempts: int = Field(3, alias="MEDIAFLOW_JOB_MAX_ATTEMPTS", ge=1, le=10)
+    # The watchdog queue: one delayed message per claim checks the job's heartbeat.
+    watchdog_queue_url: str = Field("", alias="MEDIAFLOW_WATCHDOG_QUEUE_URL")
+    # The function's memory (Lambda sets it), for the GB-seconds reported on jobs.
+    function_memory_mb: int = Field(0, alias="AWS_LAMBDA_FUNCTION_MEMORY_SIZE", ge=0)
+    # Lambda price per GB-second (x86, us-east-1, on-demand), for the cost reported on jobs.
+    price_per_gb_s: float = Field(0.0000166667, alias="MEDIAFLOW_PRICE_PER_GB_S", ge=0)
 
 
 class Settings(BaseModel):
@@ -85,12 +102,11 @@ class Settings(BaseModel):
     transcode_queue_url: str = Field("", alias="MEDIAFLOW_TRANSCODE_QUEUE_URL")
     transcode_seconds_per_source_second: float = Field(0.5, alias="MEDIAFLOW_TRANSCODE_COST", gt=0)
     transcode_work_dir: str = Field("/tmp", alias="MEDIAFLOW_WORK_DIR")  # noqa: S108 - Lambda's scratch space
-    # A running task whose worker has been silent this long is failed by the reaper.
-    transcode_stale_after_s: float = Field(1200.0, alias="MEDIAFLOW_TRANSCODE_STALE_AFTER_S", gt=0)
 
     # Family-specific groups, read from the same environment.
     ingest: IngestSettings
     ci: CiSettings
+    jobs: JobSettings
 
     model_config = {"populate_by_name": True, "extra": "ignore"}
 
@@ -105,7 +121,7 @@ class Settings(BaseModel):
 def get_settings() -> Settings:
     env = dict(os.environ)
     env.setdefault("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-    return Settings.model_validate({**env, "ingest": env, "ci": env})
+    return Settings.model_validate({**env, "ingest": env, "ci": env, "jobs": env})
 
 
 def reset_settings() -> None:

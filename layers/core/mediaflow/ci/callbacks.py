@@ -17,42 +17,45 @@ callback goes, first match wins:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from mediaflow import clock
 from mediaflow.ci import queues
+from mediaflow.ci.records import CoverJobDoc, JobCallback
 from mediaflow.ci.views import jobs_detail
 from mediaflow.events.model import CallbackTarget, new_event
 from mediaflow.events.publisher import publish
-from mediaflow.jobs.states import Kind
-from mediaflow.jobs.store import Record
+from mediaflow.records.model import Record
+from mediaflow.records.states import Kind
 
 EVENT = "TaskFinish"
 
 
-def job_callback(request_callback: str | None, fmt: str | None, kind: str | None, mq: Any) -> dict[str, Any]:
+def job_callback(request_callback: str | None, fmt: str | None, kind: str | None, mq: Any) -> JobCallback:
     """What the job itself asked for, as kept in its record."""
-    return {"url": request_callback, "format": fmt, "type": kind or "Url", "mq": mq}
+    return JobCallback(url=request_callback, format=fmt, type=kind or "Url", mq=mq)
 
 
-def targets(job: Record) -> tuple[CallbackTarget | None, bool]:
+def _format(value: str | None) -> Literal["JSON", "XML"]:
+    return "JSON" if value == "JSON" else "XML"
+
+
+def targets(job: Record[CoverJobDoc]) -> tuple[CallbackTarget | None, bool]:
     """(the HTTP callback, whether the project's configuration may be used instead)."""
-    asked = job.doc.get("callback") or {}
-    if asked.get("type") == "TDMQ" or asked.get("url") == "no":
+    asked = job.doc.callback
+    if asked.type == "TDMQ" or asked.url == "no":
         return None, False
-    if asked.get("url"):
-        return CallbackTarget(url=asked["url"], format=asked.get("format") or "XML"), True
+    if asked.url:
+        return CallbackTarget(url=asked.url, format=_format(asked.format)), True
     notify = queues.notify_config(queues.ensure(job.project_id))
     if notify.sends(EVENT):
         if notify.Type == "TDMQ" or not notify.Url:
             return None, False
-        return CallbackTarget(
-            url=notify.Url, format=asked.get("format") or notify.ResultFormat or "XML"
-        ), True
+        return CallbackTarget(url=notify.Url, format=_format(asked.format or notify.ResultFormat)), True
     return None, True
 
 
-def publish_task_finish(job: Record) -> None:
+def publish_task_finish(job: Record[CoverJobDoc]) -> None:
     callback, use_project = targets(job)
     publish(
         new_event(

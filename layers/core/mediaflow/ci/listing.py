@@ -21,16 +21,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mediaflow import aws, clock
-from mediaflow.ci.errors import invalid
+from mediaflow import clock
+from mediaflow.api.ci_errors import invalid
 from mediaflow.ci.models import TAG
 from mediaflow.ci.queues import queue_id_for
+from mediaflow.ci.records import CoverJobDoc
 from mediaflow.ci.views import jobs_detail
-from mediaflow.jobs import store
-from mediaflow.jobs.states import SMART_COVER, Kind
+from mediaflow.errors import InvalidCursor
+from mediaflow.records import store
+from mediaflow.records.model import Page, Record
+from mediaflow.records.states import SMART_COVER, CoverJobState
 
-KIND = Kind.SMART_COVER
-STATES = ("Submitted", "Running", "Success", "Failed", "Pause", "Cancel")
+STATES = tuple(CoverJobState)
 MAX_READS = 20
 _UNENCODED_PLUS = re.compile(r" (\d{2}:?\d{2})$")
 
@@ -41,9 +43,11 @@ class Window:
     end: str | None
     newest_first: bool
 
-    def read(self, project_id: str, *, status: str | None, limit: int, cursor: str | None) -> store.Page:
+    def read(
+        self, project_id: str, *, status: str | None, limit: int, cursor: str | None
+    ) -> Page[CoverJobDoc]:
         return store.list_page(
-            KIND,
+            CoverJobDoc,
             project_id,
             status=status,
             start=self.start,
@@ -114,10 +118,8 @@ def list_jobs(
             records, cursor = page.records, page.cursor
         else:
             records, cursor = _filtered(project_id, wanted, input_object, limit, next_token, window)
-    except Exception as exc:
-        if isinstance(exc, ValueError) or aws.error_code(exc) == "ValidationException":
-            raise invalid("nextToken is not valid") from exc
-        raise
+    except InvalidCursor as exc:
+        raise invalid("nextToken is not valid") from exc
     return {"JobsDetail": [jobs_detail(r) for r in records], "NextToken": cursor or ""}
 
 
@@ -128,15 +130,15 @@ def _filtered(
     limit: int,
     cursor: str | None,
     window: Window,
-) -> tuple[list[store.Record], str | None]:
-    kept: list[store.Record] = []
+) -> tuple[list[Record[CoverJobDoc]], str | None]:
+    kept: list[Record[CoverJobDoc]] = []
     for _ in range(MAX_READS):
         page = window.read(project_id, status=None, limit=limit - len(kept), cursor=cursor)
         kept += [
             r
             for r in page.records
             if (wanted is None or r.status in wanted)
-            and (input_object is None or r.doc.get("input_object") == input_object)
+            and (input_object is None or r.doc.input_object == input_object)
         ]
         cursor = page.cursor
         if cursor is None or len(kept) == limit:

@@ -12,7 +12,7 @@ Output.Object wildcards: ``${jobid}`` and ``${ext}`` (the cover format) are repl
 
 from __future__ import annotations
 
-from mediaflow.ci.errors import invalid
+from mediaflow.api.ci_errors import invalid
 from mediaflow.ci.models import OutputTarget
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys

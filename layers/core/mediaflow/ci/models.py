@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from mediaflow.ci.errors import from_validation
+from mediaflow.api.ci_errors import from_validation
 
 TAG = "SmartCover"
 FORMATS = ("jpg", "png", "webp")

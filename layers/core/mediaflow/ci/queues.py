@@ -17,17 +17,18 @@ After holding, the queue is read again: if it was resumed meanwhile, the held jo
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from typing import Any
 
 from mediaflow import clock
-from mediaflow.ci import lines, views
-from mediaflow.ci.errors import invalid
+from mediaflow.api.ci_errors import invalid
+from mediaflow.ci import pause_line, views
 from mediaflow.ci.models import NotifySpec, QueueUpdate
+from mediaflow.ci.records import CiQueueDoc, CoverJobDoc
 from mediaflow.errors import Conflict, NotFound
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
 from mediaflow.net import OutboundError, validate_url
+from mediaflow.records import store
+from mediaflow.records.model import Record, new_record
+from mediaflow.records.states import QueueState
 from mediaflow.settings import get_settings
 
 _NAMESPACE = uuid.UUID("2d5b8f0e-7c41-4a8e-b6d3-9e1f0a2c4b57")
@@ -41,33 +42,26 @@ def queue_id_for(project_id: str) -> str:
     return "p" + uuid.uuid5(_NAMESPACE, project_id).hex
 
 
-def ensure(project_id: str) -> store.Record:
+def ensure(project_id: str) -> Record[CiQueueDoc]:
     """The project's queue, created Active on first use."""
     queue_id = queue_id_for(project_id)
     try:
-        return store.get(Kind.CI_QUEUE, project_id, queue_id)
+        return store.get(CiQueueDoc, project_id, queue_id)
     except NotFound:
         pass
-    record = store.Record(
-        kind=Kind.CI_QUEUE,
-        project_id=project_id,
-        id=queue_id,
-        status="Active",
-        created_at=clock.key_time(clock.now()),
-        doc={"name": DEFAULT_NAME, "notify": {"State": "Off"}},
-    )
+    record = new_record(CiQueueDoc(name=DEFAULT_NAME), project_id, queue_id, clock.key_time(clock.now()))
     try:
         return store.create(record)
     except Conflict:
-        return store.get(Kind.CI_QUEUE, project_id, queue_id)
+        return store.get(CiQueueDoc, project_id, queue_id)
 
 
 def is_paused(project_id: str) -> bool:
-    return ensure(project_id).status == "Paused"
+    return ensure(project_id).status == QueueState.PAUSED
 
 
-def notify_config(queue: store.Record) -> NotifySpec:
-    return NotifySpec.model_validate(queue.doc.get("notify") or {})
+def notify_config(queue: Record[CiQueueDoc]) -> NotifySpec:
+    return queue.doc.notify
 
 
 def _check_url(notify: NotifySpec | None) -> None:
@@ -79,52 +73,50 @@ def _check_url(notify: NotifySpec | None) -> None:
         raise invalid(f"NotifyConfig.Url: {exc.message}") from exc
 
 
-def update(project_id: str, queue_id: str, request: QueueUpdate) -> store.Record:
+def update(project_id: str, queue_id: str, request: QueueUpdate) -> Record[CiQueueDoc]:
     if queue_id != queue_id_for(project_id):
         raise invalid(f"QueueId {queue_id} does not exist")
     _check_url(request.NotifyConfig)
     ensure(project_id)
 
-    def change(current: store.Record) -> store.Record:
-        doc = {**current.doc, "name": request.Name}
-        if request.NotifyConfig is not None:
-            doc["notify"] = request.NotifyConfig.model_dump(exclude_none=True)
-        return replace(current, status=request.State, doc=doc)
+    def change(current: Record[CiQueueDoc]) -> Record[CiQueueDoc]:
+        notify = request.NotifyConfig if request.NotifyConfig is not None else current.doc.notify
+        return current.evolve(status=request.State, name=request.Name, notify=notify)
 
-    updated = store.update(Kind.CI_QUEUE, project_id, queue_id, change)
-    sweep(project_id, "hold" if updated.status == "Paused" else "release", SWEEP_BUDGET_S)
-    return store.get(Kind.CI_QUEUE, project_id, queue_id)
+    updated = store.update(CiQueueDoc, project_id, queue_id, change)
+    sweep(project_id, "hold" if updated.status == QueueState.PAUSED else "release", SWEEP_BUDGET_S)
+    return store.get(CiQueueDoc, project_id, queue_id)
 
 
 def sweep(project_id: str, action: str, budget_s: float) -> None:
     """Hold (queue Paused) or release (Active) the project's waiting jobs; a worker continues
     what does not fit in ``budget_s``."""
     if action == "hold":
-        done = lines.hold_all(project_id, budget_s)
+        done = pause_line.hold_all(project_id, budget_s)
         if done and not is_paused(project_id):  # resumed while we were holding
-            action, done = "release", lines.release_all(project_id, budget_s)
+            action, done = "release", pause_line.release_all(project_id, budget_s)
     else:
-        done = lines.release_all(project_id, budget_s)
+        done = pause_line.release_all(project_id, budget_s)
     if not done:
-        lines.continue_later(project_id, action)
+        pause_line.continue_later(project_id, action)
 
 
 def hold(project_id: str, job_ids: list[str]) -> None:
     """Hold jobs found Submitted while their queue is Paused; release them again if the queue
     was resumed in between (its own sweep may have run before our hold)."""
     for job_id in dict.fromkeys(job_ids):
-        lines.hold(project_id, job_id)
+        pause_line.hold(project_id, job_id)
     if not is_paused(project_id):
-        lines.release_all(project_id, SWEEP_BUDGET_S)
+        pause_line.release_all(project_id, SWEEP_BUDGET_S)
 
 
-def admit(job: store.Record) -> store.Record:
+def admit(job: Record[CoverJobDoc]) -> Record[CoverJobDoc]:
     """A job just put in the waiting line: wake a worker, or hold it when the queue is paused."""
     if not is_paused(job.project_id):
-        lines.wake()
+        pause_line.wake()
         return job
     hold(job.project_id, [job.id])
-    return store.get(Kind.SMART_COVER, job.project_id, job.id)
+    return store.get(CoverJobDoc, job.project_id, job.id)
 
 
 def _page(value: str | None, name: str, default: int, high: int) -> int:

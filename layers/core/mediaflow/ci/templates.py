@@ -11,47 +11,36 @@ import re
 from typing import Any
 
 from mediaflow import clock, ids
-from mediaflow.ci.errors import invalid
+from mediaflow.api.ci_errors import invalid
 from mediaflow.ci.models import TAG, CoverParams, TemplateRequest
+from mediaflow.ci.records import CiTemplateDoc
 from mediaflow.ci.views import template_view
 from mediaflow.errors import NotFound
-from mediaflow.jobs import store
-from mediaflow.jobs.states import CI_TEMPLATE, Kind
+from mediaflow.records import store
+from mediaflow.records.model import Record, new_record
 from mediaflow.settings import get_settings
 
-KIND = Kind.CI_TEMPLATE
 _TEMPLATE_ID = re.compile(r"^t[0-9A-Za-z]{1,64}$")
 MAX_IDS, MAX_PAGE_SIZE, NAME_SCAN = 100, 100, 1000
 
 
 def create(project_id: str, request: TemplateRequest) -> dict[str, Any]:
-    record = store.create(
-        store.Record(
-            kind=KIND,
-            project_id=project_id,
-            id="t" + ids.new_hex_id(),
-            status=CI_TEMPLATE.initial,
-            created_at=clock.key_time(clock.now()),
-            doc={
-                "tag": TAG,
-                "name": request.Name,
-                "params": request.SmartCover.model_dump(),
-                "smart_cover": request.SmartCover.echo(),
-            },
-        )
+    doc = CiTemplateDoc(
+        tag=TAG, name=request.Name, params=request.SmartCover, smart_cover=request.SmartCover.echo()
     )
+    record = store.create(new_record(doc, project_id, "t" + ids.new_hex_id(), clock.key_time(clock.now())))
     return {"Template": template_view(record, get_settings().bucket_name)}
 
 
-def cover_params(project_id: str, template_id: str) -> tuple[store.Record, CoverParams]:
+def cover_params(project_id: str, template_id: str) -> tuple[Record[CiTemplateDoc], CoverParams]:
     """The template's parameters; InvalidArgument when the project has no such template."""
     try:
         if not _TEMPLATE_ID.match(template_id):
             raise NotFound(template_id)
-        record = store.get(KIND, project_id, template_id)
+        record = store.get(CiTemplateDoc, project_id, template_id)
     except NotFound as exc:
         raise invalid(f"Operation.TemplateId: template {template_id} does not exist") from exc
-    return record, CoverParams.model_validate(record.doc["params"])
+    return record, record.doc.params
 
 
 def _number(value: str | None, name: str, default: int, high: int) -> int:
@@ -62,12 +51,12 @@ def _number(value: str | None, name: str, default: int, high: int) -> int:
     return int(value)
 
 
-def _walk(project_id: str, limit: int) -> list[store.Record]:
+def _walk(project_id: str, limit: int) -> list[Record[CiTemplateDoc]]:
     """Up to ``limit`` templates, newest first."""
-    found: list[store.Record] = []
+    found: list[Record[CiTemplateDoc]] = []
     cursor: str | None = None
     while len(found) < limit:
-        page = store.list_page(KIND, project_id, limit=min(100, limit - len(found)), cursor=cursor)
+        page = store.list_page(CiTemplateDoc, project_id, limit=min(100, limit - len(found)), cursor=cursor)
         found += page.records
         cursor = page.cursor
         if cursor is None:
@@ -102,13 +91,13 @@ def describe(
         return {**answer, "TemplateList": []}
     if wanted:
         valid = [i for i in wanted if _TEMPLATE_ID.match(i)]
-        records = store.get_many(KIND, project_id, valid)
+        records = store.get_many(CiTemplateDoc, project_id, valid)
         found = {r.id for r in records}
         answer.update(TotalCount=str(len(records)), TemplateList=[template_view(r, bucket) for r in records])
         missing = [i for i in dict.fromkeys(wanted) if i not in found]
         return {**answer, "NonExistTIDs": missing} if missing else answer
     if name:
-        matching = [r for r in _walk(project_id, NAME_SCAN) if name in r.doc["name"]]
+        matching = [r for r in _walk(project_id, NAME_SCAN) if name in r.doc.name]
         page = matching[(number - 1) * size : number * size]
         return {
             **answer,
@@ -116,5 +105,5 @@ def describe(
             "TemplateList": [template_view(r, bucket) for r in page],
         }
     records = _walk(project_id, number * size)[(number - 1) * size :]
-    total = store.count(KIND, project_id)
+    total = store.count(CiTemplateDoc, project_id)
     return {**answer, "TotalCount": str(total), "TemplateList": [template_view(r, bucket) for r in records]}

@@ -22,9 +22,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from mediaflow import xmlcodec
+from mediaflow.api.ci_errors import MISSING_CONTENT, TOO_LARGE, invalid
 from mediaflow.api.families import WireFormat, negotiate
-from mediaflow.ci.config import ci_settings
-from mediaflow.ci.errors import MISSING_CONTENT, TOO_LARGE, invalid
+from mediaflow.settings import get_settings
 
 ROOT_IN, ROOT_OUT = "Request", "Response"
 
@@ -61,7 +61,7 @@ def parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
     """The request document as a dict of strings; InvalidArgument for anything unacceptable."""
     if not raw.strip():
         raise MISSING_CONTENT
-    if len(raw) > ci_settings().max_body_bytes:
+    if len(raw) > get_settings().ci.max_body_bytes:
         raise TOO_LARGE
     if body_format(content_type, raw) == "json":
         try:

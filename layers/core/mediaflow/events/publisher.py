@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from mediaflow import aws, clock
 from mediaflow.events.model import CallbackTarget, DomainEvent, new_event
-from mediaflow.jobs.store import Record
 from mediaflow.observability import logger
+from mediaflow.records.model import Record
 from mediaflow.settings import get_settings
 
 
@@ -42,7 +42,7 @@ def publish(event: DomainEvent) -> str:
 
 
 def publish_for(
-    record: Record,
+    record: Record[Any],
     *,
     event_type: str,
     family: Literal["vod", "mpc", "ci"],

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from mediaflow.api import vod_errors
 from mediaflow.errors import ApiError
 from mediaflow.net import OutboundError, redact, validate_url
 from mediaflow.net.addresses import parse_url
@@ -170,7 +171,7 @@ def split_list(text: str) -> list[str]:
 
 
 def _invalid_url(index: int, text: str, reason: str) -> ApiError:
-    return ApiError(400, "InvalidParameter.UploadURLs", f"UploadURLs item {index} ({redact(text)}): {reason}")
+    return vod_errors.invalid_upload_urls(f"UploadURLs item {index} ({redact(text)}): {reason}")
 
 
 def parse_source(index: int, item: str, *, allow_loopback: bool) -> SourceUrl:
@@ -191,10 +192,10 @@ def parse_upload_urls(value: str, *, allow_loopback: bool) -> list[SourceUrl]:
     items = split_list(value)
     if not items:
         message = "The input parameter UploadURLs that is mandatory is not supplied."
-        raise ApiError(400, "MissingParameter", message)
+        raise vod_errors.missing(message)
     if len(items) > MAX_URLS:
         message = f"UploadURLs has {len(items)} URLs; at most {MAX_URLS} are allowed."
-        raise ApiError(400, "InvalidParameter.UploadURLs", message)
+        raise vod_errors.invalid_upload_urls(message)
     return [parse_source(i, item, allow_loopback=allow_loopback) for i, item in enumerate(items, 1)]
 
 
@@ -209,7 +210,7 @@ def match_metadata(
         if not keys:
             shown = redact(entry.SourceURL)
             message = f"UploadMetadatas item {index}: SourceURL {shown} is not one of UploadURLs."
-            raise ApiError(400, "InvalidParameter", message)
+            raise vod_errors.invalid_message(message)
         by_key.update(dict.fromkeys(keys, entry))
     matched = [by_key.get(s.key) for s in sources]
     for index, (source, meta) in enumerate(zip(sources, matched, strict=True), 1):

@@ -12,11 +12,12 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
-from mediaflow import aws, clock, ids
+from mediaflow import clock, ids, queues
+from mediaflow.api import vod_errors
 from mediaflow.errors import ApiError, Conflict
-from mediaflow.ingest import jobs, views
+from mediaflow.ingest import url_jobs, views
 from mediaflow.ingest.codes import JobFailure
-from mediaflow.ingest.config import ingest_settings
+from mediaflow.ingest.fetch_worker import message_body
 from mediaflow.ingest.models import (
     SourceUrl,
     UploadMediaByURLRequest,
@@ -26,25 +27,24 @@ from mediaflow.ingest.models import (
     parse_upload_urls,
     split_list,
 )
-from mediaflow.ingest.worker import message_body
-from mediaflow.jobs import store
-from mediaflow.jobs.states import URL_SESSION, VIDEO, Kind
+from mediaflow.ingest.records import UrlJobDoc, UrlSessionDoc
 from mediaflow.observability import logger
+from mediaflow.records import store
+from mediaflow.records.model import Record, new_record
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
 from mediaflow.uploads.models import parse_user_data
+from mediaflow.uploads.records import VideoDoc
 from mediaflow.uploads.service import NO_TRANSCODE_GROUP, check_callback, check_template_group
 
 MAX_QUERY_ITEMS = 10  # JobIds or UploadURLs per GetURLUploadInfos
 MAX_JOBS_PER_URL = 100  # VOD returns at most 100 jobs of a URL uploaded many times
-DUPLICATE_SESSION = ApiError(
-    400, "InvalidParameter.SessionId", "The SessionId was already used within the last 10 minutes."
-)
+DUPLICATE_SESSION = vod_errors.DUPLICATE_SESSION
 NOT_QUEUED = JobFailure("InternalError", "The job could not be queued; submit the URL again.")
 
 
 def upload_media_by_url(project_id: str, request: UploadMediaByURLRequest) -> dict[str, Any]:
-    queue_url = ingest_settings().fetch_queue_url
+    queue_url = get_settings().ingest.fetch_queue_url
     if not queue_url:
         raise RuntimeError("MEDIAFLOW_URL_FETCH_QUEUE_URL is not set")
     sources = parse_upload_urls(request.UploadURLs, allow_loopback=get_settings().allow_loopback)
@@ -67,7 +67,7 @@ def upload_media_by_url(project_id: str, request: UploadMediaByURLRequest) -> di
         for source, meta in zip(sources, metadatas, strict=True)
     ]
     _enqueue(queue_url, created)
-    return {"UploadJobs": [{"JobId": job.id, "SourceURL": job.doc["upload_url"]} for job in created]}
+    return {"UploadJobs": [{"JobId": job.id, "SourceURL": job.doc.upload_url} for job in created]}
 
 
 def _group(request: UploadMediaByURLRequest, meta: UploadMetadata | None) -> str | None:
@@ -76,14 +76,12 @@ def _group(request: UploadMediaByURLRequest, meta: UploadMetadata | None) -> str
 
 def _use_session(project_id: str, session_id: str) -> None:
     """Claim ``session_id`` for the dedupe window (a conditional create; an expired one is renewed)."""
-    now, window = int(time.time()), ingest_settings().session_window_s
-    used = store.Record(
-        kind=Kind.URL_SESSION,
-        project_id=project_id,
-        id=session_id,
-        status=URL_SESSION.initial,
-        created_at=clock.key_time(clock.now()),
-        doc={"used_at": now},
+    now, window = int(time.time()), get_settings().ingest.session_window_s
+    used = new_record(
+        UrlSessionDoc(used_at=now),
+        project_id,
+        session_id,
+        clock.key_time(clock.now()),
         expires_at=now + window,
     )
     try:
@@ -92,12 +90,12 @@ def _use_session(project_id: str, session_id: str) -> None:
     except Conflict:
         pass
 
-    def renew(current: store.Record) -> store.Record:
+    def renew(current: Record[UrlSessionDoc]) -> Record[UrlSessionDoc]:
         if (current.expires_at or 0) > now:  # the table's TTL deletes expired items only eventually
             raise DUPLICATE_SESSION
-        return replace(current, doc={"used_at": now}, expires_at=now + window)
+        return replace(current.evolve(used_at=now), expires_at=now + window)
 
-    store.update(Kind.URL_SESSION, project_id, session_id, renew)
+    store.update(UrlSessionDoc, project_id, session_id, renew)
 
 
 def _file_name(source: SourceUrl, extension: str) -> str:
@@ -112,60 +110,48 @@ def _create(
     meta: UploadMetadata | None,
     group: str | None,
     common: dict[str, Any],
-) -> store.Record:
+) -> Record[UrlJobDoc]:
     """The job's video (the same record CreateUploadVideo makes) and the job itself."""
     video_id, job_id = ids.new_hex_id(), ids.new_hex_id()
     extension = (meta.FileExtension if meta and meta.FileExtension else None) or source.extension or ""
     key = keys.upload_key(project_id, video_id, extension)
     file_name = _file_name(source, extension)
     created_at = clock.key_time(clock.now())
-    video_doc = {
-        "title": (meta.Title if meta and meta.Title else None) or file_name[:128],
-        "file_name": file_name,
-        "file_size": meta.FileSize if meta else None,
-        "description": meta.Description if meta else None,
-        "tags": [t for t in ((meta.Tags if meta else None) or "").split(",") if t],
-        "template_group_id": None if group == NO_TRANSCODE_GROUP else group,
+    video_doc = VideoDoc(
+        title=(meta.Title if meta and meta.Title else None) or file_name[:128],
+        file_name=file_name,
+        file_size=meta.FileSize if meta else None,
+        description=meta.Description if meta else None,
+        tags=[t for t in ((meta.Tags if meta else None) or "").split(",") if t],
+        template_group_id=None if group == NO_TRANSCODE_GROUP else group,
         **common,
-        "object_key": key,
-        "failed_uploads": 0,
-        "upload_generation": 1,
-        "url_job_id": job_id,
-    }
-    store.create(
-        store.Record(Kind.VIDEO, project_id, video_id, VIDEO.initial, created_at=created_at, doc=video_doc)
+        object_key=key,
+        url_job_id=job_id,
     )
-    job_doc = {
-        "upload_url": source.text,
-        "fetch_url": source.fetch_url,
-        "video_id": video_id,
-        "object_key": key,
-        **common,
-    }
-    return store.create(jobs.new_job(project_id, job_id, source.key, created_at, job_doc))
+    store.create(new_record(video_doc, project_id, video_id, created_at))
+    job_doc = UrlJobDoc(
+        upload_url=source.text, fetch_url=source.fetch_url, video_id=video_id, object_key=key, **common
+    )
+    return store.create(url_jobs.new_job(project_id, job_id, source.key, created_at, job_doc))
 
 
-def _enqueue(queue_url: str, created: list[store.Record]) -> None:
-    """One message per job; a job whose message cannot be sent ends at once (InternalError)."""
-    sqs = aws.client("sqs")
-    for start in range(0, len(created), 10):
-        batch = {str(i): job for i, job in enumerate(created[start : start + 10])}
-        for _ in range(2):
-            entries = [
-                {"Id": i, "MessageBody": message_body(job.project_id, job.id)} for i, job in batch.items()
-            ]
-            failed = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed") or []
-            batch = {f["Id"]: batch[f["Id"]] for f in failed}
-            if not batch:
-                break
-        for job in batch.values():
-            logger.error("url job could not be queued", extra={"job_id": job.id})
-            jobs.fail(job.project_id, job.id, NOT_QUEUED)
+def _enqueue(queue_url: str, created: list[Record[UrlJobDoc]]) -> None:
+    """One message per job (sent twice at most); a job whose message cannot be sent ends at once
+    (InternalError)."""
+    pending = created
+    for _ in range(2):
+        refused = queues.send(queue_url, [message_body(job.project_id, job.id) for job in pending])
+        pending = [pending[i] for i in refused]
+        if not pending:
+            return
+    for job in pending:
+        logger.error("url job could not be queued", extra={"job_id": job.id})
+        url_jobs.fail(job.project_id, job.id, NOT_QUEUED)
 
 
 def _too_many(name: str, count: int) -> ApiError:
     message = f"The specified parameter {name} is not valid: {count} given, at most {MAX_QUERY_ITEMS}."
-    return ApiError(400, "InvalidParameter", message)
+    return vod_errors.invalid_message(message)
 
 
 def get_url_upload_infos(project_id: str, job_ids: str | None, upload_urls: str | None) -> dict[str, Any]:
@@ -176,13 +162,13 @@ def get_url_upload_infos(project_id: str, job_ids: str | None, upload_urls: str 
             raise _too_many("JobIds", len(wanted_ids))
         unique = list(dict.fromkeys(wanted_ids))
         found = {
-            r.id: r for r in store.get_many(Kind.URL_JOB, project_id, [i for i in unique if ids.is_hex_id(i)])
+            r.id: r for r in store.get_many(UrlJobDoc, project_id, [i for i in unique if ids.is_hex_id(i)])
         }
         infos = [views.url_upload_info(found[i]) for i in unique if i in found]
         return {"NonExists": [i for i in unique if i not in found], "URLUploadInfoList": infos}
     if not wanted_urls:
         message = "The input parameter JobIds or UploadURLs that is mandatory is not supplied."
-        raise ApiError(400, "MissingParameter", message)
+        raise vod_errors.missing(message)
     if len(wanted_urls) > MAX_QUERY_ITEMS:
         raise _too_many("UploadURLs", len(wanted_urls))
     missing: list[str] = []
@@ -191,7 +177,9 @@ def get_url_upload_infos(project_id: str, job_ids: str | None, upload_urls: str 
         records = {
             r.id: r
             for key in keys_of(item)
-            for r in store.find_by_lookup(jobs.lookup_pk(project_id, key), limit=MAX_JOBS_PER_URL)
+            for r in store.find_by_lookup(
+                UrlJobDoc, url_jobs.lookup_pk(project_id, key), limit=MAX_JOBS_PER_URL
+            )
         }
         if not records:
             missing.append(unquote(item))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from mediaflow import clock
-from mediaflow.jobs.store import Record
+from mediaflow.ingest.records import UrlJobDoc
+from mediaflow.records.model import Record
+from mediaflow.records.states import UrlJobState
 
 # Every entry carries all of seed 004's fields; values not known (yet) are "".
 INFO_FIELDS = (
@@ -26,40 +28,40 @@ def _iso(key_time: str | None) -> str:
     return clock.iso_z(clock.parse_key_time(key_time)) if key_time else ""
 
 
-def url_upload_info(record: Record) -> dict[str, str]:
+def url_upload_info(record: Record[UrlJobDoc]) -> dict[str, str]:
     """One ``URLUploadInfoList`` entry (VOD ``UrlUploadJobInfoDTO``)."""
     doc = record.doc
-    size = doc.get("file_size")
+    size = doc.file_size
     return {
         "CreationTime": _iso(record.created_at),
         "Status": record.status,
-        "ErrorCode": doc.get("error_code") or "",
-        "ErrorMessage": doc.get("error_message") or "",
-        "CompleteTime": _iso(doc.get("complete_time")),
+        "ErrorCode": doc.error_code or "",
+        "ErrorMessage": doc.error_message or "",
+        "CompleteTime": _iso(doc.complete_time),
         "JobId": record.id,
-        "UserData": doc.get("user_data") or "",
-        "UploadURL": doc.get("upload_url") or "",
-        "MediaId": doc.get("video_id") or "",
+        "UserData": doc.user_data or "",
+        "UploadURL": doc.upload_url or "",
+        "MediaId": doc.video_id or "",
         "FileSize": "" if size is None else str(size),
     }
 
 
-def upload_by_url_complete(record: Record, event_time: str) -> dict[str, Any]:
+def upload_by_url_complete(record: Record[UrlJobDoc], event_time: str) -> dict[str, Any]:
     """The VOD ``UploadByURLComplete`` callback body (success or fail)."""
     doc = record.doc
     body: dict[str, Any] = {
         "EventTime": event_time,
         "EventType": "UploadByURLComplete",
-        "VideoId": doc.get("video_id") or "",
+        "VideoId": doc.video_id or "",
         "JobId": record.id,
-        "SourceURL": doc.get("upload_url") or "",
-        "Status": "success" if record.status == "SUCCESS" else "fail",
+        "SourceURL": doc.upload_url or "",
+        "Status": "success" if record.status == UrlJobState.SUCCESS else "fail",
     }
-    if record.status == "SUCCESS":
-        body["Size"] = int(doc.get("file_size") or 0)
+    if record.status == UrlJobState.SUCCESS:
+        body["Size"] = int(doc.file_size or 0)
     else:
-        body["ErrorCode"] = doc.get("error_code") or ""
-        body["ErrorMessage"] = doc.get("error_message") or ""
-    if doc.get("extend") is not None:
-        body["Extend"] = doc["extend"]
+        body["ErrorCode"] = doc.error_code or ""
+        body["ErrorMessage"] = doc.error_message or ""
+    if doc.extend is not None:
+        body["Extend"] = doc.extend
     return body

@@ -14,17 +14,18 @@ import json
 import random
 import time
 import uuid
-from dataclasses import replace
 from typing import Any
 
-from mediaflow import aws, clock
+from mediaflow import clock, queues
 from mediaflow.errors import Conflict, NotFound
 from mediaflow.events.model import DomainEvent
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
 from mediaflow.net import OutboundError, request
 from mediaflow.notifications import bodies, config, signing
+from mediaflow.notifications.records import DeliveryDoc
 from mediaflow.observability import logger
+from mediaflow.records import store
+from mediaflow.records.model import Record, new_record
+from mediaflow.records.states import DeliveryState
 from mediaflow.settings import get_settings
 
 _NAMESPACE = uuid.UUID("0b9c7a52-3f4e-4b8e-9d51-6a2f7e0c4d13")
@@ -49,27 +50,19 @@ def targets(event: DomainEvent) -> list[tuple[str, bodies.Format]]:
     return []
 
 
-def ensure(event: DomainEvent, url: str, fmt: bodies.Format) -> store.Record:
-    record = store.Record(
-        kind=Kind.DELIVERY,
-        project_id=event.project_id,
-        id=delivery_id(event.event_id, url),
-        status="PENDING",
-        created_at=clock.key_time(clock.now()),
-        doc={
-            "event": event.model_dump(mode="json"),
-            "url": url,
-            "format": fmt,
-            "attempts": [],
-            "attempt_count": 0,
-            "cycle_started_at": time.time(),
-        },
-        lookup=(f"P#{event.project_id}#EVENT#{event.event_id}", clock.key_time(clock.now())),
-    )
+def event_lookup(project_id: str, event_id: str) -> str:
+    return f"P#{project_id}#EVENT#{event_id}"
+
+
+def ensure(event: DomainEvent, url: str, fmt: bodies.Format) -> Record[DeliveryDoc]:
+    now = clock.key_time(clock.now())
+    doc = DeliveryDoc(event=event, url=url, format=fmt, cycle_started_at=time.time())
+    lookup = (event_lookup(event.project_id, event.event_id), now)
+    record = new_record(doc, event.project_id, delivery_id(event.event_id, url), now, lookup=lookup)
     try:
         return store.create(record)
     except Conflict:
-        return store.get(Kind.DELIVERY, event.project_id, record.id)
+        return store.get(DeliveryDoc, event.project_id, record.id)
 
 
 def handle_event(event: DomainEvent) -> list[str]:
@@ -77,7 +70,7 @@ def handle_event(event: DomainEvent) -> list[str]:
     outcomes = []
     for url, fmt in targets(event):
         delivery = ensure(event, url, fmt)
-        if delivery.status == "PENDING" and delivery.doc["attempt_count"] == 0:
+        if delivery.status == DeliveryState.PENDING and delivery.doc.attempt_count == 0:
             outcomes.append(attempt(delivery.project_id, delivery.id))
         else:
             outcomes.append("duplicate")
@@ -93,42 +86,41 @@ def handle_retry(message: dict[str, Any]) -> str:
     return attempt(message["project_id"], message["delivery_id"])
 
 
-def _take_lease(project_id: str, the_id: str) -> store.Record | None:
+IN_PROGRESS = (DeliveryState.PENDING, DeliveryState.RETRYING)
+
+
+def _take_lease(project_id: str, the_id: str) -> Record[DeliveryDoc] | None:
     lease_s = get_settings().callback_timeout_s + 10
     now = time.time()
 
-    def lease(current: store.Record) -> store.Record | None:
-        if current.status not in ("PENDING", "RETRYING") or current.doc.get("lease_until", 0) > now:
+    def lease(current: Record[DeliveryDoc]) -> Record[DeliveryDoc] | None:
+        if current.status not in IN_PROGRESS or current.doc.lease_until > now:
             return None
-        return replace(current, doc={**current.doc, "lease_until": now + lease_s})
+        return current.evolve(lease_until=now + lease_s)
 
     try:
-        leased = store.update(Kind.DELIVERY, project_id, the_id, lease)
+        leased = store.update(DeliveryDoc, project_id, the_id, lease)
     except NotFound:
         return None
-    return (
-        leased
-        if leased.doc.get("lease_until", 0) > now and leased.status in ("PENDING", "RETRYING")
-        else None
-    )
+    return leased if leased.doc.lease_until > now and leased.status in IN_PROGRESS else None
 
 
-def _post(record: store.Record) -> dict[str, Any]:
+def _post(record: Record[DeliveryDoc]) -> dict[str, Any]:
     """One HTTP attempt; returns its record (never raises for delivery failures)."""
     settings = get_settings()
-    event = DomainEvent.model_validate(record.doc["event"])
+    event = record.doc.event
     started = time.time()
     outcome: dict[str, Any] = {"at": clock.iso_z(clock.now()), "status_code": None, "error": None}
     secrets = [s.value for s in config.list_secrets(record.project_id)]
     if not secrets:
         return {**outcome, "error": "NoSigningSecret", "message": "the project has no signing secret"}
-    content_type, body = bodies.render(event, record.doc["format"])
+    content_type, body = bodies.render(event, record.doc.format)
     headers = signing.callback_headers(
         secrets, int(started), body, event.event_id, event.event_type, content_type
     )
     try:
         response = request(
-            record.doc["url"],
+            record.doc.url,
             method="POST",
             body=body,
             headers=headers,
@@ -158,27 +150,26 @@ def attempt(project_id: str, the_id: str) -> str:
     if leased is None:
         return "skipped"
     outcome = _post(leased)
-    failures = int(leased.doc.get("attempt_count", 0)) + 1
+    failures = leased.doc.attempt_count + 1
     succeeded = outcome["error"] is None
-    started = float(leased.doc.get("cycle_started_at", time.time()))
+    started = leased.doc.cycle_started_at or time.time()
     window_over = time.time() - started >= get_settings().callback_retry_window_s
     if succeeded:
-        status = "SUCCEEDED"
+        status = DeliveryState.SUCCEEDED
     elif outcome["error"] in PERMANENT_CODES or window_over:
-        status = "FAILED"
+        status = DeliveryState.FAILED
         _send(get_settings().callback_dlq_url, {"delivery_id": the_id, "project_id": project_id}, 0)
     else:
-        status = "RETRYING"
+        status = DeliveryState.RETRYING
         delay = backoff_s(failures)
         outcome["next_attempt_in_s"] = round(delay, 1)
         _enqueue_retry(project_id, the_id, delay)
 
-    def settle(current: store.Record) -> store.Record:
-        attempts = [*current.doc.get("attempts", []), outcome][-MAX_ATTEMPTS_KEPT:]
-        doc = {**current.doc, "attempts": attempts, "attempt_count": failures, "lease_until": 0}
-        return replace(current, status=status, doc=doc)
+    def settle(current: Record[DeliveryDoc]) -> Record[DeliveryDoc]:
+        attempts = [*current.doc.attempts, outcome][-MAX_ATTEMPTS_KEPT:]
+        return current.evolve(status=status, attempts=attempts, attempt_count=failures, lease_until=0)
 
-    store.update(Kind.DELIVERY, project_id, the_id, settle)
+    store.update(DeliveryDoc, project_id, the_id, settle)
     logger.info(
         "callback attempt",
         extra={
@@ -197,20 +188,19 @@ def _enqueue_retry(project_id: str, the_id: str, delay_s: float) -> None:
 
 
 def _send(queue_url: str, message: dict[str, Any], delay_s: int) -> None:
-    if not queue_url:
-        raise RuntimeError("callback queue URL is not configured")
-    aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(message), DelaySeconds=delay_s)
+    queues.send_all(queue_url, [json.dumps(message)], delay_s=delay_s)
 
 
-def replay(project_id: str, the_id: str) -> store.Record:
+def replay(project_id: str, the_id: str) -> Record[DeliveryDoc]:
     """Start a new cycle of attempts for one delivery (FAILED, or SUCCEEDED but lost by the receiver)."""
 
-    def restart(current: store.Record) -> store.Record:
-        if current.status in ("PENDING", "RETRYING"):
+    def restart(current: Record[DeliveryDoc]) -> Record[DeliveryDoc]:
+        if current.status in IN_PROGRESS:
             raise Conflict("delivery is already in progress")
-        doc = {**current.doc, "attempt_count": 0, "cycle_started_at": time.time(), "lease_until": 0}
-        return replace(current, status="PENDING", doc=doc)
+        return current.evolve(
+            status=DeliveryState.PENDING, attempt_count=0, cycle_started_at=time.time(), lease_until=0
+        )
 
-    restarted = store.update(Kind.DELIVERY, project_id, the_id, restart)
+    restarted = store.update(DeliveryDoc, project_id, the_id, restart)
     _enqueue_retry(project_id, the_id, 0)
     return restarted

@@ -7,18 +7,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from mediaflow import clock
-from mediaflow.errors import ApiError, Conflict, NotFound
-from mediaflow.jobs import store
-from mediaflow.jobs.states import DELIVERY, Kind
+from mediaflow.api.mpc_errors import NOT_FOUND, invalid, operation_failed
+from mediaflow.errors import Conflict, InvalidCursor, NotFound
 from mediaflow.net import OutboundError, redact, validate_url
 from mediaflow.notifications import config, deliveries
+from mediaflow.notifications.records import DeliveryDoc
+from mediaflow.records import store
+from mediaflow.records.model import Record
+from mediaflow.records.states import DELIVERY, DeliveryState
 from mediaflow.settings import get_settings
-
-NOT_FOUND = ApiError(404, "MPC.10404", "The resource does not exist.")
-
-
-def invalid(message: str) -> ApiError:
-    return ApiError(400, "MPC.10202", f"Invalid request parameter: {message}")
 
 
 class PutNotificationRequest(BaseModel):
@@ -79,7 +76,7 @@ def create_secret(project_id: str) -> dict[str, Any]:
     try:
         secret = config.create_secret(project_id)
     except Conflict as exc:
-        raise ApiError(400, "MPC.10212", f"Operation failed: {exc}") from exc
+        raise operation_failed(str(exc)) from exc
     return {"secret_id": secret.secret_id, "secret": secret.value, "created_at": _iso(secret.created_at)}
 
 
@@ -89,21 +86,21 @@ def delete_secret(project_id: str, secret_id: str) -> None:
     except NotFound as exc:
         raise NOT_FOUND from exc
     except Conflict as exc:
-        raise ApiError(400, "MPC.10212", f"Operation failed: {exc}") from exc
+        raise operation_failed(str(exc)) from exc
 
 
-def delivery_view(record: store.Record) -> dict[str, Any]:
-    event = record.doc["event"]
+def delivery_view(record: Record[DeliveryDoc]) -> dict[str, Any]:
+    event = record.doc.event
     return {
         "delivery_id": record.id,
-        "event_id": event["event_id"],
-        "event_type": event["event_type"],
-        "resource_id": event["resource_id"],
-        "url": redact(record.doc["url"]),
-        "format": record.doc["format"],
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "resource_id": event.resource_id,
+        "url": redact(record.doc.url),
+        "format": record.doc.format,
         "status": record.status,
-        "attempt_count": record.doc.get("attempt_count", 0),
-        "attempts": record.doc.get("attempts", []),
+        "attempt_count": record.doc.attempt_count,
+        "attempts": record.doc.attempts,
         "create_time": clock.iso_z(clock.parse_key_time(record.created_at)),
         "update_time": clock.iso_z(clock.parse_key_time(record.updated_at)) if record.updated_at else None,
     }
@@ -115,12 +112,12 @@ def list_deliveries(
     if status is not None and status not in DELIVERY.states:
         raise invalid(f"status must be one of {', '.join(sorted(DELIVERY.states))}")
     if event_id:
-        found = store.find_by_lookup(f"P#{project_id}#EVENT#{event_id}")
+        found = store.find_by_lookup(DeliveryDoc, deliveries.event_lookup(project_id, event_id))
         records = [r for r in found if r.project_id == project_id and (status is None or r.status == status)]
         return {"deliveries": [delivery_view(r) for r in records[:size]], "next_marker": None}
     try:
-        page = store.list_page(Kind.DELIVERY, project_id, status=status, limit=size, cursor=marker)
-    except ValueError as exc:
+        page = store.list_page(DeliveryDoc, project_id, status=status, limit=size, cursor=marker)
+    except InvalidCursor as exc:
         raise invalid("marker") from exc
     return {"deliveries": [delivery_view(r) for r in page.records], "next_marker": page.cursor}
 
@@ -131,13 +128,13 @@ def replay_delivery(project_id: str, the_id: str) -> dict[str, Any]:
     except NotFound as exc:
         raise NOT_FOUND from exc
     except Conflict as exc:
-        raise ApiError(400, "MPC.10212", f"Operation failed: {exc}") from exc
+        raise operation_failed(str(exc)) from exc
     return {"delivery_id": record.id, "status": record.status}
 
 
 def replay_failed(project_id: str, *, limit: int = 100) -> dict[str, Any]:
     """Replay every FAILED (dead-lettered) delivery of the project, up to ``limit`` per call."""
-    page = store.list_page(Kind.DELIVERY, project_id, status="FAILED", limit=limit)
+    page = store.list_page(DeliveryDoc, project_id, status=DeliveryState.FAILED, limit=limit)
     replayed = []
     for record in page.records:
         try:

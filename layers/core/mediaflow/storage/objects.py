@@ -1,17 +1,97 @@
-"""The few S3 operations the core performs on the media bucket."""
+"""The S3 operations the core performs on the media bucket: the only module (with the multipart
+writer of ``storage.multipart``) that talks to S3. A missing object is ``errors.NotFound``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from mediaflow import aws
+from mediaflow.errors import NotFound
 from mediaflow.settings import get_settings
+
+_MISSING = ("404", "NoSuchKey", "NotFound")
+DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    key: str
+    size: int
+    etag: str
+    version_id: str
+
+
+def _bucket() -> str:
+    return get_settings().bucket_name
+
+
+def head(key: str) -> ObjectHead:
+    """The object's size and identity; ``NotFound`` when there is none."""
+    try:
+        found = aws.client("s3").head_object(Bucket=_bucket(), Key=key)
+    except Exception as exc:
+        if aws.error_code(exc) in _MISSING:
+            raise NotFound(key) from exc
+        raise
+    return ObjectHead(
+        key, int(found.get("ContentLength", 0)), str(found.get("ETag", "")), str(found.get("VersionId") or "")
+    )
 
 
 def presigned_get(key: str, *, version_id: str | None = None, expires_s: int = 900) -> str:
     """A short-lived GET URL, so ffprobe/ffmpeg read the object with range requests, not a copy."""
-    params = {"Bucket": get_settings().bucket_name, "Key": key}
+    params = {"Bucket": _bucket(), "Key": key}
     if version_id:
         params["VersionId"] = version_id
     return str(aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
+
+
+OWNER = "mediaflow-job"  # object metadata naming the job that wrote it (x-amz-meta-mediaflow-job)
+
+
+def upload_file(path: str, key: str, content_type: str, *, owner: str | None = None) -> None:
+    """Store a local file (multipart above boto3's threshold), marked with the job that wrote it."""
+    extra: dict[str, object] = {"ContentType": content_type}
+    if owner:
+        extra["Metadata"] = {OWNER: owner}
+    aws.client("s3").upload_file(path, _bucket(), key, ExtraArgs=extra)
+
+
+def owner_of(key: str) -> str | None:
+    """The job that wrote an object (``upload_file``'s ``owner``), None if none or no object."""
+    try:
+        found = aws.client("s3").head_object(Bucket=_bucket(), Key=key)
+    except Exception as exc:
+        if aws.error_code(exc) in _MISSING:
+            return None
+        raise
+    return (found.get("Metadata") or {}).get(OWNER)
+
+
+def delete_owned(keys: Iterable[str], owner: str) -> int:
+    """Delete those of ``keys`` that ``owner`` wrote (a failed job never removes another's files)."""
+    return delete_keys([k for k in dict.fromkeys(keys) if owner_of(k) == owner])
+
+
+def list_keys(prefix: str) -> list[str]:
+    """Every key under ``prefix``."""
+    paginator = aws.client("s3").get_paginator("list_objects_v2")
+    return [
+        o["Key"]
+        for page in paginator.paginate(Bucket=_bucket(), Prefix=prefix)
+        for o in page.get("Contents", [])
+    ]
+
+
+def delete_keys(keys: Iterable[str]) -> int:
+    """Delete objects (their current versions); returns how many were asked for."""
+    wanted = list(dict.fromkeys(keys))
+    s3 = aws.client("s3")
+    for start in range(0, len(wanted), DELETE_BATCH):
+        batch = [{"Key": k} for k in wanted[start : start + DELETE_BATCH]]
+        s3.delete_objects(Bucket=_bucket(), Delete={"Objects": batch, "Quiet": True})
+    return len(wanted)
 
 
 def public_url(key: str) -> str:

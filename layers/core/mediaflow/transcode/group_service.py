@@ -15,14 +15,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from mediaflow import ids
+from mediaflow.api.mpc_errors import GROUP_NAME_EXISTS as GROUP_EXISTS
+from mediaflow.api.mpc_errors import GROUP_NOT_FOUND
 from mediaflow.errors import ApiError, Conflict
-from mediaflow.jobs import store
+from mediaflow.records import store
 from mediaflow.transcode import groups, template_store
+from mediaflow.transcode.records import TemplateGroupDoc
 from mediaflow.transcode.template_service import BUSY, MAX_IDS, NAME_EXISTS, invalid
 from mediaflow.transcode.templates import TemplateError
-
-GROUP_EXISTS = ApiError(400, "MPC.10230", "The template group name already exists.")
-GROUP_NOT_FOUND = ApiError(400, "MPC.10231", "The template group does not exist.")
 
 
 class UpdateGroupRequest(groups.GroupDefinition):
@@ -84,7 +84,7 @@ def query_groups(
         listed, total = groups.list_groups(project_id, page, size)
         return {"template_group_list": [g.view() for g in listed], "total": total}
     hex_ids = [i for i in wanted_ids if ids.is_hex_id(i)]
-    found = {r.id: groups.group_of(r) for r in store.get_many(groups.KIND, project_id, hex_ids)}
+    found = {r.id: groups.group_of(r) for r in store.get_many(TemplateGroupDoc, project_id, hex_ids)}
     for name in names:
         by_name = groups.find_by_name(project_id, name)
         if by_name is not None:

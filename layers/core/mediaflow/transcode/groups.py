@@ -8,39 +8,27 @@ template name) leaves nothing behind. Updating keeps the template id of each pos
 templates for added entries and deletes those of removed ones; deleting removes them all.
 The templates belong to the group: the template API will not change or delete them.
 
-Records: kind ``TEMPLATE_GROUP``, id = ``group_id`` (32 hex), ``doc = {"group": <definition, with
-its defaults filled in>, "template_ids": [...]}``; the name is held by a ``GRPNAME#<name>`` lock.
+Records: kind ``TEMPLATE_GROUP``, id = ``group_id`` (32 hex), body ``TemplateGroupDoc`` (the
+definition with its defaults filled in, and the template ids); the name is held by a ``GRPNAME#<name>`` lock.
 Group names follow the template name rule. A group may not be audio only (pack_type 5/6, or
 video_common.output_policy discard): its point is the video renditions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
 from mediaflow import clock, ids
 from mediaflow.errors import Conflict, NotFound
-from mediaflow.jobs import store
-from mediaflow.jobs.states import TEMPLATE_GROUP, Kind
-from mediaflow.jobs.store import Record
+from mediaflow.records import store
+from mediaflow.records.model import Record, new_record
+from mediaflow.records.names import Claim, NameLock, Reassign, Release, claims_failed, holder
+from mediaflow.records.transaction import Cancelled, NewRecord, Op, RemoveRecord, ReplaceRecord
 from mediaflow.transcode import template_store
-from mediaflow.transcode.template_tx import (
-    Cancelled,
-    Claim,
-    NameLock,
-    NewRecord,
-    Op,
-    Reassign,
-    Release,
-    RemoveRecord,
-    ReplaceRecord,
-    claims_failed,
-    read_lock,
-    write,
-)
+from mediaflow.transcode.records import TemplateDoc, TemplateGroupDoc
 from mediaflow.transcode.templates import (
     AUDIO_ONLY_PACKS,
     NAME_MAX,
@@ -59,7 +47,6 @@ from mediaflow.transcode.templates import (
     validated,
 )
 
-KIND = Kind.TEMPLATE_GROUP
 SCOPE = "GRPNAME"
 MAX_VIDEOS = 9
 ATTEMPTS = 5
@@ -165,16 +152,14 @@ def _lock(project_id: str, name: str, group_id: str) -> NameLock:
     return NameLock(project_id, SCOPE, name, group_id)
 
 
-def _doc(definition: GroupDefinition, template_ids: list[int]) -> dict[str, Any]:
-    return {"group": definition.model_dump(mode="json", exclude_none=True), "template_ids": template_ids}
-
-
-def group_of(record: Record) -> Group:
-    return Group(
-        record.id,
-        GroupDefinition.model_validate(record.doc["group"]),
-        [int(i) for i in record.doc["template_ids"]],
+def _doc(definition: GroupDefinition, template_ids: list[int]) -> TemplateGroupDoc:
+    return TemplateGroupDoc(
+        group=definition.model_dump(mode="json", exclude_none=True), template_ids=template_ids
     )
+
+
+def group_of(record: Record[TemplateGroupDoc]) -> Group:
+    return Group(record.id, GroupDefinition.model_validate(record.doc.group), list(record.doc.template_ids))
 
 
 def _raise_taken(exc: Cancelled) -> None:
@@ -194,27 +179,27 @@ def create(project_id: str, definition: GroupDefinition) -> Group:
     shown = _normalized(definition, made)
     group_id = ids.new_hex_id()
     template_ids = [template_store.new_id(project_id) for _ in made]
-    group = Record(KIND, project_id, group_id, TEMPLATE_GROUP.initial, clock.key_time(clock.now()))
+    group = new_record(_doc(shown, template_ids), project_id, group_id, clock.key_time(clock.now()))
     ops: list[Op] = [
-        NewRecord(replace(group, doc=_doc(shown, template_ids))),
+        NewRecord(group),
         Claim(_lock(project_id, definition.name, group_id)),
     ]
     for template_id, template in zip(template_ids, made, strict=True):
-        ops.append(NewRecord(template_store.new_record(project_id, template_id, template, group_id)))
+        ops.append(NewRecord(template_store.template_record(project_id, template_id, template, group_id)))
         ops.append(Claim(template_store.name_lock(project_id, template.template_name, template_id)))
     try:
-        write(ops)
+        store.transact(ops)
     except Cancelled as exc:
         _raise_taken(exc)
         raise
     return Group(group_id, shown, template_ids)
 
 
-def _record(project_id: str, group_id: str) -> Record:
+def _record(project_id: str, group_id: str) -> Record[TemplateGroupDoc]:
     if not ids.is_hex_id(group_id):
         raise GroupNotFound(f"template group {group_id}")
     try:
-        return store.get(KIND, project_id, group_id)
+        return store.get(TemplateGroupDoc, project_id, group_id)
     except NotFound as exc:
         raise GroupNotFound(f"template group {group_id}") from exc
 
@@ -224,7 +209,7 @@ def get(project_id: str, group_id: str) -> Group:
 
 
 def find_by_name(project_id: str, name: str) -> Group | None:
-    owner = read_lock(project_id, SCOPE, name)
+    owner = holder(project_id, SCOPE, name)
     try:
         return get(project_id, owner) if owner else None
     except GroupNotFound:
@@ -232,14 +217,14 @@ def find_by_name(project_id: str, name: str) -> Group | None:
 
 
 def list_groups(project_id: str, page: int, size: int) -> tuple[list[Group], int]:
-    records, total = template_store.page_of(project_id, KIND, page, size)
+    records, total = template_store.page_of(project_id, TemplateGroupDoc, page, size)
     return [group_of(r) for r in records], total
 
 
-def _members_of(project_id: str, record: Record) -> list[Record | None]:
+def _members_of(project_id: str, record: Record[TemplateGroupDoc]) -> list[Record[TemplateDoc] | None]:
     """The group's template records in its order (None where one is missing), one batch read."""
-    wanted = [str(i) for i in record.doc["template_ids"]]
-    found = {r.id: r for r in store.get_many(template_store.KIND, project_id, wanted)}
+    wanted = [str(i) for i in record.doc.template_ids]
+    found = {r.id: r for r in store.get_many(TemplateDoc, project_id, wanted)}
     return [found.get(i) for i in wanted]
 
 
@@ -270,27 +255,26 @@ def update(project_id: str, group_id: str, definition: GroupDefinition) -> Group
             existing = old[index] if index < len(old) else None
             if existing is not None:
                 template_ids.append(int(existing.id))
-                doc = {"template": template.view(), "group_id": group_id}
-                ops.append(ReplaceRecord(replace(existing, doc=doc)))
+                ops.append(ReplaceRecord(existing.evolve(template=template.view(), group_id=group_id)))
                 continue
             used = sum(1 for i in template_ids if i in fresh)
             if used == len(fresh):
                 fresh.append(template_store.new_id(project_id))
             template_ids.append(fresh[used])
-            ops.append(NewRecord(template_store.new_record(project_id, fresh[used], template, group_id)))
+            ops.append(NewRecord(template_store.template_record(project_id, fresh[used], template, group_id)))
         ops += [RemoveRecord(r) for r in old[len(made) :] if r is not None]
         before = {template_store.template_of(r).template_name: r.id for r in old if r is not None}
         after = {t.template_name: str(i) for t, i in zip(made, template_ids, strict=True)}
         ops += _lock_moves(project_id, before, after)
-        old_name = current.doc["group"]["name"]
+        old_name = current.doc.group["name"]
         if old_name != definition.name:
             ops += [
                 Release(_lock(project_id, old_name, group_id)),
                 Claim(_lock(project_id, definition.name, group_id)),
             ]
-        ops.append(ReplaceRecord(replace(current, doc=_doc(shown, template_ids))))
+        ops.append(ReplaceRecord(current.evolve(**dict(_doc(shown, template_ids)))))
         try:
-            write(ops)
+            store.transact(ops)
             return Group(group_id, shown, template_ids)
         except Cancelled as exc:
             _raise_taken(exc)
@@ -303,14 +287,14 @@ def delete(project_id: str, group_id: str) -> None:
         current = _record(project_id, group_id)
         ops: list[Op] = [
             RemoveRecord(current),
-            Release(_lock(project_id, current.doc["group"]["name"], group_id)),
+            Release(_lock(project_id, current.doc.group["name"], group_id)),
         ]
         for record in _members_of(project_id, current):
             if record is not None:
                 held = template_store.template_of(record).template_name
                 ops += [RemoveRecord(record), Release(template_store.name_lock(project_id, held, record.id))]
         try:
-            write(ops)
+            store.transact(ops)
             return
         except Cancelled:
             continue

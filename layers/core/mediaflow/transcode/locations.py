@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from mediaflow.errors import ApiError
+from mediaflow.api.mpc_errors import invalid
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
 
@@ -20,10 +20,6 @@ class ObsObjInfo(BaseModel):
     location: str = Field(min_length=1, max_length=64)
     object: str = Field(min_length=1, max_length=1024)
     file_name: str | None = Field(None, max_length=180)
-
-
-def invalid(message: str) -> ApiError:
-    return ApiError(400, "MPC.10202", f"Invalid request parameter: {message}")
 
 
 def _check_bucket(info: ObsObjInfo, field: str) -> None:

@@ -4,8 +4,9 @@
 - ``status``, ``start_time``/``end_time`` (``yyyymmddhhmmss``, UTC), ``page`` (from 0) and
   ``size`` (1-100, default 10) otherwise; anything malformed is ``MPC.10202``.
 
-Reads: one BatchGetItem for ids; otherwise (page + 1) * size index items plus one counter read
-for ``total`` (a time window counts its index keys instead) - never a Scan, and never more
+Reads: one BatchGetItem for ids; otherwise (page + 1) * size index items plus the counters for
+``total`` (one; a time window reads its whole days/hours/minutes and counts only the keys of its
+two edge minutes, see ``records.counters``) - never a Scan, and never more
 because the table is bigger.
 """
 
@@ -15,17 +16,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mediaflow import clock
-from mediaflow.errors import ApiError
-from mediaflow.jobs import store
-from mediaflow.jobs.states import TRANSCODE, Kind
+from mediaflow.api.mpc_errors import invalid
+from mediaflow.records import store
+from mediaflow.records.model import Record
+from mediaflow.records.states import TRANSCODE
+from mediaflow.transcode.records import TaskDoc
 from mediaflow.transcode.task_views import task_view
 
 STATUSES = (*sorted(TRANSCODE.states), "NEED_TO_BE_AUDIT")
 MAX_IDS = 10
-
-
-def invalid(message: str) -> ApiError:
-    return ApiError(400, "MPC.10202", f"Invalid request parameter: {message}")
 
 
 def _ids(values: list[str]) -> list[str]:
@@ -79,11 +78,11 @@ def query(
     if start and end and start > end:
         raise invalid("start_time is after end_time")
     if ids:
-        records = store.get_many(Kind.TRANSCODE, project_id, ids)
+        records = store.get_many(TaskDoc, project_id, ids)
         return {"task_array": [task_view(r) for r in records], "is_truncated": 0, "total": len(records)}
 
     records = _page(project_id, status, start, end, page_no, page_size)
-    total = store.count(Kind.TRANSCODE, project_id, status=status, start=start, end=end)
+    total = store.count(TaskDoc, project_id, status=status, start=start, end=end)
     return {
         "task_array": [task_view(r) for r in records],
         "is_truncated": 1 if (page_no + 1) * page_size < total else 0,
@@ -93,12 +92,12 @@ def query(
 
 def _page(
     project_id: str, status: str | None, start: str | None, end: str | None, page_no: int, page_size: int
-) -> list[store.Record]:
+) -> list[Record[TaskDoc]]:
     """Page ``page_no`` (newest first): walks the index page by page, reading (page + 1) * size items."""
     cursor: str | None = None
     for index in range(page_no + 1):
         found = store.list_page(
-            Kind.TRANSCODE, project_id, status=status, start=start, end=end, limit=page_size, cursor=cursor
+            TaskDoc, project_id, status=status, start=start, end=end, limit=page_size, cursor=cursor
         )
         if index == page_no:
             return found.records

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from mediaflow import clock
-from mediaflow.jobs.store import Record
+from mediaflow.records.model import Record
+from mediaflow.records.states import TaskState
 from mediaflow.settings import get_settings
+from mediaflow.transcode.records import TaskDoc
 
 
 def _compact(key_time: str | None) -> str:
@@ -18,51 +20,63 @@ def _location(key: str) -> dict[str, str]:
     return {"bucket": settings.bucket_name, "location": settings.region, "object": key}
 
 
-def locations(record: Record) -> tuple[dict[str, Any], dict[str, Any]]:
-    request = record.doc.get("request") or {}
-    given_in, given_out = request.get("input"), request.get("output")
-    source = _location(record.doc["source_key"])
-    out = _location(record.doc["output_dir"])
+def locations(record: Record[TaskDoc]) -> tuple[dict[str, Any], dict[str, Any]]:
+    given_in, given_out = record.doc.request.get("input"), record.doc.request.get("output")
+    source, out = _location(record.doc.source_key), _location(record.doc.output_dir)
     return ({**source, "object": given_in["object"]} if given_in else source), (
         {**out, "object": given_out["object"]} if given_out else out
     )
 
 
-def task_view(record: Record) -> dict[str, Any]:
+def task_view(record: Record[TaskDoc]) -> dict[str, Any]:
     doc = record.doc
     source, out = locations(record)
     return {
-        "task_id": doc["task_id"],
+        "task_id": doc.task_id,
         "status": record.status,
-        "progress": int(doc.get("progress") or 0),
+        "progress": doc.progress,
         "create_time": _compact(record.created_at),
-        "start_time": _compact(doc.get("start_time")),
-        "end_time": _compact(doc.get("end_time")),
-        "trans_template_id": doc["trans_template_id"],
+        "start_time": _compact(doc.start_time),
+        "end_time": _compact(doc.end_time),
+        "trans_template_id": doc.trans_template_id,
         "input": source,
         "output": out,
-        "output_file_name": doc.get("output_file_name") or [],
-        "user_data": doc.get("user_data") or "",
-        "error_code": doc.get("error_code") or "",
-        "description": doc.get("description") or "",
-        "tips": doc.get("tips") or "",
-        "transcode_detail": doc.get("transcode_detail") or {"multitask_info": [], "input_file": None},
-        "priority": doc.get("priority", 6),
+        "output_file_name": doc.output_file_name,
+        "user_data": doc.user_data or "",
+        "error_code": doc.error_code or "",
+        "description": doc.error_message or "",
+        "tips": doc.tips or "",
+        "transcode_detail": {
+            **(doc.transcode_detail or {"multitask_info": [], "input_file": None}),
+            **cost(doc),
+        },
+        "priority": doc.priority,
     }
 
 
-EVENT_STATUS = {
-    "TRANSCODING": "TRANSCODING",
-    "SUCCEEDED": "SUCCEED",
-    "FAILED": "FAILED",
-    "CANCELED": "FAILED",
+def cost(doc: TaskDoc) -> dict[str, Any]:
+    """The documented extension of ``transcode_detail``: what the task cost to compute."""
+    price = get_settings().jobs.price_per_gb_s
+    return {
+        "compute_seconds": round(doc.compute_s, 3),
+        "gb_seconds": round(doc.gb_s, 3),
+        "estimated_cost_usd": round(doc.gb_s * price, 6),
+        "chunks": max(1, doc.chunks),
+    }
+
+
+EVENT_STATUS: dict[str, str] = {
+    TaskState.TRANSCODING: "TRANSCODING",
+    TaskState.SUCCEEDED: "SUCCEED",
+    TaskState.FAILED: "FAILED",
+    TaskState.CANCELED: "FAILED",
 }
 
 
-def transcode_info(record: Record) -> dict[str, Any]:
+def transcode_info(record: Record[TaskDoc]) -> dict[str, Any]:
     """The ``transcode_info`` of an MPC notification message."""
     view = task_view(record)
-    detail = record.doc.get("transcode_detail") or {}
+    detail = record.doc.transcode_detail or {}
     info: dict[str, Any] = {
         "task_id": str(view["task_id"]),
         "status": EVENT_STATUS.get(record.status, record.status),
@@ -75,7 +89,7 @@ def transcode_info(record: Record) -> dict[str, Any]:
         "user_data": view["user_data"],
         "description": view["description"],
     }
-    if record.status == "SUCCEEDED":
+    if record.status == TaskState.SUCCEEDED:
         info["media_detail"] = {
             "origin_para": detail.get("input_file"),
             "output_video_paras": [m.get("output_file") for m in detail.get("multitask_info", [])],

@@ -9,24 +9,24 @@ CANCELED state within a couple of seconds and kills ffmpeg.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from mediaflow import aws, clock
-from mediaflow.errors import ApiError, Conflict, NotFound
-from mediaflow.jobs import counters, store
-from mediaflow.jobs.states import TRANSCODE, Kind
-from mediaflow.settings import get_settings
-from mediaflow.transcode import waiting
-from mediaflow.transcode.locations import ObsObjInfo, input_key, invalid, output_dir
+from mediaflow import clock
+from mediaflow.api.mpc_errors import TASK_NOT_CANCELABLE, invalid
+from mediaflow.errors import Conflict, NotFound
+from mediaflow.jobs import runner, waiting
+from mediaflow.records import counters, store
+from mediaflow.records.model import Record, new_record
+from mediaflow.storage import objects
+from mediaflow.transcode.locations import ObsObjInfo, input_key, output_dir
+from mediaflow.transcode.records import TaskDoc
 from mediaflow.transcode.spec import RenditionSpec
 
 MAX_TEMPLATES = 9
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-CANCEL_FAILED = ApiError(400, "MPC.10212", "Operation failed. The task does not exist or has already ended.")
 
 
 class CreateTranscodingRequest(BaseModel):
@@ -69,15 +69,6 @@ def resolve_renditions(project_id: str, template_ids: list[int], names: list[str
     return renditions
 
 
-def _head(key: str) -> dict[str, Any]:
-    try:
-        return dict(aws.client("s3").head_object(Bucket=get_settings().bucket_name, Key=key))
-    except Exception as exc:
-        if aws.error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-            raise invalid("input.object does not exist") from exc
-        raise
-
-
 def queue_task(
     project_id: str,
     *,
@@ -90,7 +81,7 @@ def queue_task(
     video_id: str | None = None,
     request: dict[str, Any] | None = None,
     task_id: int | None = None,
-) -> store.Record:
+) -> Record[TaskDoc]:
     """Queue a task (used by the API and by a video's template group) and wake a worker.
 
     With ``task_id`` given (reserved earlier with ``reserve_task_id``) a retry finds the task
@@ -99,30 +90,23 @@ def queue_task(
     if task_id is None:
         task_id = reserve_task_id(project_id)
     created = clock.key_time(clock.now())
-    record = store.Record(
-        kind=Kind.TRANSCODE,
-        project_id=project_id,
-        id=str(task_id),
-        status=TRANSCODE.initial,
-        created_at=created,
-        doc={
-            "task_id": task_id,
-            "source_key": source_key,
-            "output_dir": out_dir,
-            "trans_template_id": template_ids,
-            "renditions": [r.model_dump(mode="json") for r in renditions],
-            "user_data": user_data,
-            "priority": priority,
-            "progress": 0,
-            "video_id": video_id,
-            "request": request or {},
-        },
-        lookup=waiting.waiting_lookup(Kind.TRANSCODE, _rank(priority), created, project_id, str(task_id)),
+    doc = TaskDoc(
+        rank=_rank(priority),
+        task_id=task_id,
+        source_key=source_key,
+        output_dir=out_dir,
+        trans_template_id=template_ids,
+        renditions=renditions,
+        user_data=user_data,
+        priority=priority,
+        video_id=video_id,
+        request=request or {},
     )
+    line = waiting.waiting_lookup(doc.KIND.value, doc.rank, created, project_id, str(task_id))
     try:
-        stored = store.create(record)
+        stored = store.create(new_record(doc, project_id, str(task_id), created, lookup=line))
     except Conflict:
-        return store.get(Kind.TRANSCODE, project_id, str(task_id))
+        return store.get(TaskDoc, project_id, str(task_id))
     wake_worker()
     return stored
 
@@ -132,10 +116,9 @@ def reserve_task_id(project_id: str) -> int:
 
 
 def wake_worker() -> None:
-    queue = get_settings().transcode_queue_url
-    if not queue:
-        raise RuntimeError("MEDIAFLOW_TRANSCODE_QUEUE_URL is not set")
-    aws.client("sqs").send_message(QueueUrl=queue, MessageBody='{"kind":"TRANSCODE"}')
+    from mediaflow.transcode.task_worker import TASKS  # the worker side is imported only to wake it
+
+    runner.wake(TASKS)
 
 
 def create_task(project_id: str, request: CreateTranscodingRequest) -> dict[str, Any]:
@@ -151,7 +134,10 @@ def create_task(project_id: str, request: CreateTranscodingRequest) -> dict[str,
     if len(set(names)) != len(names):
         raise invalid("output_filenames must be distinct")
     renditions = resolve_renditions(project_id, request.trans_template_id, names)
-    _head(source)
+    try:
+        objects.head(source)
+    except NotFound as exc:
+        raise invalid("input.object does not exist") from exc
     record = queue_task(
         project_id,
         source_key=source,
@@ -162,20 +148,16 @@ def create_task(project_id: str, request: CreateTranscodingRequest) -> dict[str,
         priority=request.priority,
         request={"input": request.input.model_dump(), "output": request.output.model_dump()},
     )
-    return {"task_id": record.doc["task_id"]}
+    return {"task_id": record.doc.task_id}
 
 
 def cancel_task(project_id: str, task_id: str) -> None:
+    """WAITING ends at once; TRANSCODING too, and its worker stops within a heartbeat."""
+    from mediaflow.transcode.task_worker import TASKS
+
     if not task_id.isdigit():
         raise invalid("task_id must be an integer")
-
-    def cancel(current: store.Record) -> store.Record:
-        if current.status not in ("WAITING", "TRANSCODING"):
-            raise Conflict("task already ended")
-        doc = {**current.doc, "end_time": clock.key_time(clock.now()), "description": "Canceled by the user."}
-        return replace(current, status="CANCELED", lookup=None, doc=doc)
-
     try:
-        store.update(Kind.TRANSCODE, project_id, str(int(task_id)), cancel)
+        runner.cancel(TASKS, project_id, str(int(task_id)), "Canceled by the user.")
     except (NotFound, Conflict) as exc:
-        raise CANCEL_FAILED from exc
+        raise TASK_NOT_CANCELABLE from exc

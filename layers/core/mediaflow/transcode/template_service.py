@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from mediaflow.api import mpc_errors
 from mediaflow.errors import ApiError, Conflict
 from mediaflow.transcode import presets, template_store
 from mediaflow.transcode.templates import SYSTEM_PREFIX, Template, TemplateError, is_reserved, validated
 
 MAX_IDS = 10
-NOT_FOUND = ApiError(400, "MPC.10089", "The template file does not exist.")
-NAME_EXISTS = ApiError(400, "MPC.10091", "The template name already exists.")
-BUSY = ApiError(400, "MPC.10212", "Operation failed. The template is being changed; try again.")
+NOT_FOUND = mpc_errors.TEMPLATE_NOT_FOUND
+NAME_EXISTS = mpc_errors.TEMPLATE_NAME_EXISTS
+BUSY = mpc_errors.TEMPLATE_BUSY
 
 
 def invalid(field: str, reason: str) -> ApiError:
-    return ApiError(400, "MPC.10202", f"Invalid request parameter: {field}: {reason}")
+    return mpc_errors.invalid(f"{field}: {reason}")
 
 
 class UpdateTemplateRequest(Template):

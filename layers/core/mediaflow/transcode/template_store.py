@@ -2,38 +2,26 @@
 
 Records: kind ``TEMPLATE``, id = the integer template id as text (custom ids come from the
 project's ``template`` sequence starting at 100000; 1-999 are the system presets, never stored),
-``doc = {"template": <MPC template JSON>, "group_id": <id or absent>}``. Each name is held by a
-lock item (see ``template_tx``), so names are unique per project even under racing writers.
-A template that belongs to a template group is changed and deleted only through its group.
+body ``TemplateDoc``. Each name is held by a lock item (``records.names``), so names are unique
+per project even under racing writers. A template that belongs to a template group is changed and
+deleted only through its group.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from typing import TypeVar
 
 from mediaflow import clock
 from mediaflow.errors import Conflict, NotFound
-from mediaflow.jobs import counters, store
-from mediaflow.jobs.states import TEMPLATE, Kind
-from mediaflow.jobs.store import Record
+from mediaflow.records import counters, store
+from mediaflow.records.model import Record, RecordDoc, new_record
+from mediaflow.records.names import Claim, NameLock, Release, claims_failed
+from mediaflow.records.transaction import Cancelled, NewRecord, Op, RemoveRecord, ReplaceRecord
 from mediaflow.transcode import presets
+from mediaflow.transcode.records import TemplateDoc
 from mediaflow.transcode.spec import RenditionSpec
-from mediaflow.transcode.template_tx import (
-    Cancelled,
-    Claim,
-    NameLock,
-    NewRecord,
-    Op,
-    Release,
-    RemoveRecord,
-    ReplaceRecord,
-    claims_failed,
-    write,
-)
 from mediaflow.transcode.templates import Template, to_spec
 
-KIND = Kind.TEMPLATE
 SCOPE = "TPLNAME"
 FIRST_CUSTOM_ID = 100000
 ATTEMPTS = 5
@@ -66,32 +54,24 @@ def new_id(project_id: str) -> int:
     return counters.next_id(project_id, "template", start=FIRST_CUSTOM_ID)
 
 
-def new_record(project_id: str, template_id: int, template: Template, group_id: str | None = None) -> Record:
-    doc: dict[str, Any] = {"template": template.view()}
-    if group_id:
-        doc["group_id"] = group_id
-    return Record(
-        kind=KIND,
-        project_id=project_id,
-        id=str(template_id),
-        status=TEMPLATE.initial,
-        created_at=clock.key_time(clock.now()),
-        doc=doc,
-    )
+def template_record(
+    project_id: str, template_id: int, template: Template, group_id: str | None = None
+) -> Record[TemplateDoc]:
+    doc = TemplateDoc(template=template.view(), group_id=group_id or None)
+    return new_record(doc, project_id, str(template_id), clock.key_time(clock.now()))
 
 
-def template_of(record: Record) -> Template:
-    return Template.model_validate(record.doc["template"])
+def template_of(record: Record[TemplateDoc]) -> Template:
+    return Template.model_validate(record.doc.template)
 
 
-def group_of(record: Record) -> str | None:
-    value = record.doc.get("group_id")
-    return str(value) if value else None
+def group_of(record: Record[TemplateDoc]) -> str | None:
+    return record.doc.group_id or None
 
 
-def get_record(project_id: str, template_id: int) -> Record:
+def get_record(project_id: str, template_id: int) -> Record[TemplateDoc]:
     try:
-        return store.get(KIND, project_id, str(template_id))
+        return store.get(TemplateDoc, project_id, str(template_id))
     except NotFound as exc:
         raise TemplateNotFound(f"template {template_id}") from exc
 
@@ -104,9 +84,9 @@ def _name_taken(exc: Cancelled) -> TemplateNameTaken | None:
 def create(project_id: str, template: Template) -> int:
     """Store a new custom template (already ``validated``); raises ``TemplateNameTaken``."""
     template_id = new_id(project_id)
-    record = new_record(project_id, template_id, template)
+    record = template_record(project_id, template_id, template)
     try:
-        write([NewRecord(record), Claim(name_lock(project_id, template.template_name, template_id))])
+        store.transact([NewRecord(record), Claim(name_lock(project_id, template.template_name, template_id))])
     except Cancelled as exc:
         raise _name_taken(exc) or Conflict(str(exc)) from exc
     return template_id
@@ -120,14 +100,14 @@ def update(project_id: str, template_id: int, template: Template) -> None:
         if group_id:
             raise OwnedByGroup(template_id, group_id)
         old_name = template_of(current).template_name
-        ops: list[Op] = [ReplaceRecord(replace(current, doc={**current.doc, "template": template.view()}))]
+        ops: list[Op] = [ReplaceRecord(current.evolve(template=template.view()))]
         if old_name != template.template_name:
             ops += [
                 Release(name_lock(project_id, old_name, template_id)),
                 Claim(name_lock(project_id, template.template_name, template_id)),
             ]
         try:
-            write(ops)
+            store.transact(ops)
             return
         except Cancelled as exc:
             taken = _name_taken(exc)
@@ -145,7 +125,7 @@ def delete(project_id: str, template_id: int) -> None:
             raise OwnedByGroup(template_id, group_id)
         name = template_of(current).template_name
         try:
-            write([RemoveRecord(current), Release(name_lock(project_id, name, template_id))])
+            store.transact([RemoveRecord(current), Release(name_lock(project_id, name, template_id))])
             return
         except Cancelled:
             continue
@@ -172,7 +152,7 @@ def find(project_id: str, template_ids: list[int]) -> list[tuple[int, Template]]
     """The ids that exist for this project, in the order asked (one batch read); unknown ids are
     left out."""
     custom = [str(i) for i in template_ids if i >= FIRST_CUSTOM_ID]
-    stored = {int(r.id): template_of(r) for r in store.get_many(KIND, project_id, custom)}
+    stored = {int(r.id): template_of(r) for r in store.get_many(TemplateDoc, project_id, custom)}
     found = []
     for template_id in template_ids:
         template = presets.get(template_id) or stored.get(template_id)
@@ -181,21 +161,24 @@ def find(project_id: str, template_ids: list[int]) -> list[tuple[int, Template]]
     return found
 
 
-def page_of(project_id: str, kind: Kind, page: int, size: int) -> tuple[list[Record], int]:
+R = TypeVar("R", bound=RecordDoc)
+
+
+def page_of(project_id: str, model: type[R], page: int, size: int) -> tuple[list[Record[R]], int]:
     """Records ``page * size`` .. ``(page + 1) * size - 1`` of a kind, oldest first, and the total.
 
     The index is read in creation order with ``Limit`` set to what is still missing, so at most
     ``(page + 1) * size`` items are read, and none when the page lies past the total count.
     """
-    count = store.count(kind, project_id)
+    count = store.count(model, project_id)
     wanted = (page + 1) * size
     if page * size >= count:
         return [], count
-    records: list[Record] = []
+    records: list[Record[R]] = []
     cursor: str | None = None
     while len(records) < wanted:
         found = store.list_page(
-            kind, project_id, limit=wanted - len(records), cursor=cursor, newest_first=False
+            model, project_id, limit=wanted - len(records), cursor=cursor, newest_first=False
         )
         records += found.records
         cursor = found.cursor
@@ -205,5 +188,5 @@ def page_of(project_id: str, kind: Kind, page: int, size: int) -> tuple[list[Rec
 
 
 def list_custom(project_id: str, page: int, size: int) -> tuple[list[tuple[int, Template]], int]:
-    records, count = page_of(project_id, KIND, page, size)
+    records, count = page_of(project_id, TemplateDoc, page, size)
     return [(int(r.id), template_of(r)) for r in records], count

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from mediaflow import clock, ids
+from mediaflow.api import vod_errors
+from mediaflow.api.vod_errors import VIDEO_NOT_FOUND
 from mediaflow.errors import ApiError, NotFound
-from mediaflow.jobs import store
-from mediaflow.jobs.states import VIDEO, Kind
 from mediaflow.net import OutboundError, validate_url
+from mediaflow.records import store
+from mediaflow.records.model import Record, new_record
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
 from mediaflow.uploads import credentials, views
 from mediaflow.uploads.formats import media_extension
 from mediaflow.uploads.models import CreateUploadVideoRequest
+from mediaflow.uploads.records import VideoDoc
 
 # VOD's "no transcoding" group: the upload only gets FileUploadComplete.
 NO_TRANSCODE_GROUP = "VOD_NO_TRANSCODE"
-
-VIDEO_NOT_FOUND = ApiError(404, "InvalidVideo.NotFound", "The video not exist.")
 
 
 def check_template_group(project_id: str, group_id: str | None) -> None:
@@ -30,7 +30,7 @@ def check_template_group(project_id: str, group_id: str | None) -> None:
     try:
         groups.group_templates(project_id, group_id)
     except (NotFound, ApiError) as exc:
-        raise ApiError(404, "InvalidTemplateGroupId.NotFound", "The TemplateGroupId does not exist.") from exc
+        raise vod_errors.TEMPLATE_GROUP_NOT_FOUND from exc
 
 
 def check_callback(url: str) -> None:
@@ -38,9 +38,7 @@ def check_callback(url: str) -> None:
     try:
         validate_url(url, allow_loopback=get_settings().allow_loopback)
     except OutboundError as exc:
-        raise ApiError(
-            400, "InvalidParameter", f"UserData.MessageCallback.CallbackURL: {exc.message}"
-        ) from exc
+        raise vod_errors.invalid_message(f"UserData.MessageCallback.CallbackURL: {exc.message}") from exc
 
 
 def create_upload_video(project_id: str, request: CreateUploadVideoRequest) -> dict[str, Any]:
@@ -51,68 +49,53 @@ def create_upload_video(project_id: str, request: CreateUploadVideoRequest) -> d
     user_data = request.user_data
     if user_data and user_data.MessageCallback:
         check_callback(user_data.MessageCallback.CallbackURL)
-    doc = {
-        "title": request.Title,
-        "file_name": request.FileName,
-        "file_size": request.FileSize,
-        "description": request.Description,
-        "tags": request.tag_list,
+    doc = VideoDoc(
+        title=request.Title,
+        file_name=request.FileName,
+        file_size=request.FileSize,
+        description=request.Description,
+        tags=request.tag_list,
         # VOD's "no transcoding" group is remembered as no group at all
-        "template_group_id": None
-        if request.TemplateGroupId == NO_TRANSCODE_GROUP
-        else request.TemplateGroupId,
-        "user_data": request.user_data_text,
-        "callback_url": user_data.MessageCallback.CallbackURL
+        template_group_id=None if request.TemplateGroupId == NO_TRANSCODE_GROUP else request.TemplateGroupId,
+        user_data=request.user_data_text,
+        callback_url=user_data.MessageCallback.CallbackURL
         if user_data and user_data.MessageCallback
         else None,
-        "extend": user_data.Extend if user_data else None,
-        "object_key": key,
-        "failed_uploads": 0,
-        "upload_generation": 1,
-    }
-    creds = credentials.issue(video_id, key)
-    store.create(
-        store.Record(
-            kind=Kind.VIDEO,
-            project_id=project_id,
-            id=video_id,
-            status=VIDEO.initial,
-            created_at=clock.key_time(clock.now()),
-            doc=doc,
-        )
+        extend=user_data.Extend if user_data else None,
+        object_key=key,
     )
+    creds = credentials.issue(video_id, key)
+    store.create(new_record(doc, project_id, video_id, clock.key_time(clock.now())))
     return {"VideoId": video_id, "UploadAddress": creds.upload_address, "UploadAuth": creds.upload_auth}
 
 
-def is_damaged(record: store.Record) -> bool:
+def is_damaged(record: Record[VideoDoc]) -> bool:
     """Damaged: the record cannot take a source any more.
 
     Either it was created wrongly (its object key is not the canonical key of this project and
     video), or its sources failed as non-media ``max_failed_uploads`` times in a row.
     """
-    key = record.doc.get("object_key") or ""
-    parsed = keys.parse_upload_key(key)
+    parsed = keys.parse_upload_key(record.doc.object_key)
     if parsed is None or (parsed.project_id, parsed.video_id) != (record.project_id, record.id):
         return True
-    return int(record.doc.get("failed_uploads", 0)) >= get_settings().max_failed_uploads
+    return record.doc.failed_uploads >= get_settings().max_failed_uploads
 
 
 def refresh_upload_video(project_id: str, video_id: str) -> dict[str, Any]:
     if not ids.is_hex_id(video_id):
         raise VIDEO_NOT_FOUND
     try:
-        record = store.get(Kind.VIDEO, project_id, video_id)
+        record = store.get(VideoDoc, project_id, video_id)
     except NotFound as exc:
         raise VIDEO_NOT_FOUND from exc
     if is_damaged(record):
-        raise ApiError(400, "InvalidVideo.Damaged", "The video has been Damaged.")
-    creds = credentials.issue(video_id, record.doc["object_key"])
+        raise vod_errors.VIDEO_DAMAGED
+    creds = credentials.issue(video_id, record.doc.object_key)
 
-    def bump(current: store.Record) -> store.Record:
-        generation = int(current.doc.get("upload_generation", 1)) + 1
-        return replace(current, doc={**current.doc, "upload_generation": generation})
+    def bump(current: Record[VideoDoc]) -> Record[VideoDoc]:
+        return current.evolve(upload_generation=current.doc.upload_generation + 1)
 
-    store.update(Kind.VIDEO, project_id, video_id, bump)
+    store.update(VideoDoc, project_id, video_id, bump)
     return {"VideoId": video_id, "UploadAddress": creds.upload_address, "UploadAuth": creds.upload_auth}
 
 
@@ -120,7 +103,7 @@ def get_video(project_id: str, video_id: str) -> dict[str, Any]:
     if not ids.is_hex_id(video_id):
         raise VIDEO_NOT_FOUND
     try:
-        record = store.get(Kind.VIDEO, project_id, video_id, consistent=False)
+        record = store.get(VideoDoc, project_id, video_id, consistent=False)
     except NotFound as exc:
         raise VIDEO_NOT_FOUND from exc
     return views.video_info(record)

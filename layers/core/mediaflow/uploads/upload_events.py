@@ -1,7 +1,8 @@
-"""What happens when an object lands under ``uploads/``: probe it, settle the video, announce it.
+"""What the upload path does when an object lands under ``uploads/``: probe it, settle the video,
+announce it. (``mediaflow.source_landed`` runs this and what depends on its verdict as one
+idempotent step per object version, so a duplicated S3 or SQS event is processed once.)
 
-The same object version is processed once (Powertools idempotency on bucket/key/version),
-even when S3 or SQS delivers the event twice. Stale events (an older version arriving after a
+Stale events (an older version arriving after a
 newer one was processed) are ignored. A file ffprobe cannot read as media ends the video in
 ``UploadFail`` with a reason; a transient probe failure is retried by SQS and, on the last
 receive, also ends in ``UploadFail`` - no video stays ``Uploading`` because of a bad event.
@@ -9,22 +10,23 @@ receive, also ends in ``UploadFail`` - no video stays ``Uploading`` because of a
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, replace
-from functools import cache
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from mediaflow import clock, idempotency
+from mediaflow import clock
 from mediaflow.errors import NotFound
 from mediaflow.events.publisher import publish_for, request_callback
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
+from mediaflow.media.models import MediaInfo
 from mediaflow.media.probe import ProbeError, probe
 from mediaflow.observability import logger
+from mediaflow.records import store
+from mediaflow.records.model import Record
+from mediaflow.records.states import VideoState
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys, objects
 from mediaflow.uploads import views
+from mediaflow.uploads.records import Failure, LandedSource, VideoDoc
 
 # Failures worth another SQS receive; anything else is a verdict on the file.
 TRANSIENT_PROBE_CODES = frozenset({"Timeout", "ProbeFailed", "SourceUnavailable"})
@@ -68,138 +70,113 @@ def landed_objects(s3_event: dict[str, Any]) -> list[LandedObject]:
     return found
 
 
-def _newer(obj: LandedObject, last: dict[str, Any] | None) -> bool:
-    if not last:
+def _newer(obj: LandedObject, last: LandedSource | None) -> bool:
+    if last is None:
         return True
-    if obj.sequencer and last.get("sequencer"):
+    if obj.sequencer and last.sequencer:
         # S3 sequencers of one key compare as hex strings of equal length after left-padding.
-        width = max(len(obj.sequencer), len(last["sequencer"]))
-        return obj.sequencer.rjust(width, "0") >= str(last["sequencer"]).rjust(width, "0")
-    return obj.event_time >= str(last.get("event_time", ""))
+        width = max(len(obj.sequencer), len(last.sequencer))
+        return obj.sequencer.rjust(width, "0") >= last.sequencer.rjust(width, "0")
+    return obj.event_time >= last.event_time
 
 
 def _settle(
-    record: store.Record, obj: LandedObject, media: dict[str, Any] | None, failure: dict[str, str] | None
-) -> store.Record | None:
-    last = record.doc.get("last_source")
-    if last and last.get("identity") == obj.identity:
+    record: Record[VideoDoc], obj: LandedObject, media: MediaInfo | None, failure: Failure | None
+) -> Record[VideoDoc] | None:
+    last = record.doc.last_source
+    if last and last.identity == obj.identity:
         return None  # already settled by an earlier delivery
     if not _newer(obj, last):
         logger.info("stale upload event ignored", extra={"video_id": record.id, "key": obj.key})
         return None
-    doc = {**record.doc, "last_source": {**asdict(obj), "identity": obj.identity}}
+    landed = LandedSource(**asdict(obj), identity=obj.identity)
     if failure:
-        doc.update(failure=failure, media=None, failed_uploads=int(doc.get("failed_uploads", 0)) + 1)
-        return replace(record, status="UploadFail", doc=doc)
-    doc.update(failure=None, media=media, size=obj.size, failed_uploads=0)
-    return replace(record, status="UploadSucc", doc=doc)
+        failed = record.doc.failed_uploads + 1
+        return record.evolve(
+            status=VideoState.UPLOAD_FAIL,
+            last_source=landed,
+            failure=failure,
+            media=None,
+            failed_uploads=failed,
+        )
+    return record.evolve(
+        status=VideoState.UPLOAD_SUCC,
+        last_source=landed,
+        failure=None,
+        media=media,
+        size=obj.size,
+        failed_uploads=0,
+        pending_event=True,  # FileUploadComplete is published, then the flag cleared
+    )
 
 
-def _probe(obj: LandedObject, final_attempt: bool) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
+def _probe(obj: LandedObject, final_attempt: bool) -> tuple[MediaInfo | None, Failure | None]:
     url = objects.presigned_get(obj.key, version_id=obj.version_id or None)
     try:
         info = probe(url, timeout_s=get_settings().probe_timeout_s)
     except ProbeError as exc:
         if exc.code in TRANSIENT_PROBE_CODES and not final_attempt:
             raise
-        return None, {"code": exc.code, "message": exc.message}
-    return info.model_dump(mode="json"), None
+        return None, Failure(code=exc.code, message=exc.message)
+    return info, None
 
 
-def _announce(record: store.Record) -> None:
+def _announce(record: Record[VideoDoc]) -> None:
     """Publish FileUploadComplete for a successful source (VOD never sends it for failures)."""
-    source = record.doc["last_source"]
     moment = clock.now()
     publish_for(
         record,
         event_type="FileUploadComplete",
         family="vod",
         payload=views.file_upload_complete(record, clock.iso_z(moment)),
-        callback=request_callback(record.doc.get("callback_url")),
+        callback=request_callback(record.doc.callback_url),
         occurred_at=moment,
     )
-    logger.info("source settled", extra={"video_id": record.id, "identity": source["identity"]})
+    identity = record.doc.last_source.identity if record.doc.last_source else ""
+    logger.info("source settled", extra={"video_id": record.id, "identity": identity})
 
 
-def process_landed(obj: LandedObject, *, final_attempt: bool = False) -> str:
-    """Settle one landed object. Returns what happened (for logs and tests)."""
+@dataclass(frozen=True)
+class Settled:
+    outcome: str  # what happened, for logs and metrics
+    video: Record[VideoDoc] | None  # the video as it stands, when the object was one of ours
+
+
+def process_landed(obj: LandedObject, *, final_attempt: bool = False) -> Settled:
+    """Settle one landed object on its video (probe, status, FileUploadComplete)."""
     parsed = keys.parse_upload_key(obj.key)
     if parsed is None or obj.bucket != get_settings().bucket_name:
         logger.warning(
             "object outside the upload layout ignored", extra={"key": obj.key, "bucket": obj.bucket}
         )
-        return "ignored"
+        return Settled("ignored", None)
     try:
-        current = store.get(Kind.VIDEO, parsed.project_id, parsed.video_id)
+        current = store.get(VideoDoc, parsed.project_id, parsed.video_id)
     except NotFound:
         logger.warning("upload for an unknown video ignored", extra={"key": obj.key})
-        return "orphan"
-    last = current.doc.get("last_source") or {}
-    if last.get("identity") == obj.identity and not current.doc.get("pending_event"):
-        _settle_url_job(current)  # a retry after the URL job's own step failed
-        return "duplicate"
+        return Settled("orphan", None)
+    last = current.doc.last_source
+    if last and last.identity == obj.identity and not current.doc.pending_event:
+        return Settled("duplicate", current)  # a retry after a later step failed
 
     media, failure = (None, None)
-    if last.get("identity") != obj.identity:
+    if not last or last.identity != obj.identity:
         media, failure = _probe(obj, final_attempt)
     settled = store.update(
-        Kind.VIDEO,
-        parsed.project_id,
-        parsed.video_id,
-        lambda r: _mark_pending(_settle(r, obj, media, failure)),
+        VideoDoc, parsed.project_id, parsed.video_id, lambda r: _settle(r, obj, media, failure)
     )
-    if settled.doc.get("last_source", {}).get("identity") != obj.identity:
-        return "stale"
-    if settled.status == "UploadSucc" and settled.doc.get("pending_event"):
+    if not settled.doc.last_source or settled.doc.last_source.identity != obj.identity:
+        return Settled("stale", settled)
+    if settled.status == VideoState.UPLOAD_SUCC and settled.doc.pending_event:
         _announce(settled)
-        settled = store.update(
-            Kind.VIDEO, parsed.project_id, parsed.video_id, _clear_pending(settled.version)
-        )
-    if settled.doc.get("template_group_id") and settled.status in ("UploadSucc", "Transcoding"):
-        from mediaflow.transcode.video_link import start_for_video  # only group uploads need it
-
-        settled = start_for_video(settled)
-    _settle_url_job(settled)
-    return settled.status
+        settled = store.update(VideoDoc, parsed.project_id, parsed.video_id, _clear_pending(settled.version))
+    return Settled(str(settled.status), settled)
 
 
-def _settle_url_job(video: store.Record) -> None:
-    """A video made by UploadMediaByURL: its job ends with this verdict (UploadByURLComplete)."""
-    if video.doc.get("url_job_id"):
-        from mediaflow.ingest.completion import video_settled
-
-        video_settled(video)
-
-
-def _mark_pending(record: store.Record | None) -> store.Record | None:
-    if record is None or record.status != "UploadSucc":
-        return record
-    return replace(record, doc={**record.doc, "pending_event": True})
-
-
-def _clear_pending(version: int) -> store.Mutation:
-    def clear(record: store.Record) -> store.Record | None:
-        if record.version != version or not record.doc.get("pending_event"):
+def _clear_pending(version: int) -> store.Mutation[VideoDoc]:
+    def clear(record: Record[VideoDoc]) -> Record[VideoDoc] | None:
+        if record.version != version or not record.doc.pending_event:
             return None
-        return replace(record, doc={**record.doc, "pending_event": False})
+        return record.evolve(pending_event=False)
 
     return clear
-
-
-def _process_once(landed: dict[str, Any], final_attempt: bool) -> str:
-    fields = {k: v for k, v in landed.items() if k != "identity"}
-    return process_landed(LandedObject(**fields), final_attempt=final_attempt)
-
-
-@cache
-def _guarded() -> Any:
-    return idempotency.once(_process_once, key_path="identity", data_keyword="landed", name="upload-event")
-
-
-def handle_message(body: str, receive_count: int, max_receives: int = 5) -> list[str]:
-    """One SQS message from the bucket's notification (it may carry several records)."""
-    final_attempt = receive_count >= max_receives
-    return [
-        _guarded()(landed={**asdict(obj), "identity": obj.identity}, final_attempt=final_attempt)
-        for obj in landed_objects(json.loads(body))
-    ]

@@ -1,4 +1,4 @@
-"""The CI family's error answers (rendered as ``<Error>`` or ``{"Error": ...}`` by api.families)."""
+"""The Tencent CI family's error answers (rendered as ``<Error>`` or ``{"Error": ...}`` by api.families)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ Submit checks everything it can before answering: the request (``models``), the 
 output location and wildcards, the callback URL, room in the queue (MaxSize), and that the input
 object exists (``ResourceNotFound``, 400). The job then waits in the priority line (``lines``)
 as Submitted - or in Pause when its queue is paused - and a worker is woken with a token.
+The job record is ``ci.records.CoverJobDoc``; the worker is ``ci.cover_worker``.
 Cover parameters are resolved at submit (from the template when TemplateId is given, which wins
 over an inline SmartCover), so the job runs with what it was answered.
 """
@@ -15,33 +16,37 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from mediaflow import aws, clock, ids
-from mediaflow.ci import callbacks, lines, locations, queues, templates
-from mediaflow.ci.errors import NOT_MODIFIABLE, invalid
+from mediaflow import clock, ids
+from mediaflow.api.ci_errors import NOT_MODIFIABLE, invalid
+from mediaflow.ci import callbacks, locations, pause_line, queues, templates
 from mediaflow.ci.models import CoverParams, OperationSpec, SubmitRequest, parse
+from mediaflow.ci.records import CoverJobDoc, JobCallback
 from mediaflow.ci.views import MAX_SIZE, jobs_detail
 from mediaflow.errors import ApiError, Conflict, NotFound
-from mediaflow.jobs import counters, store
-from mediaflow.jobs.states import SMART_COVER, Kind
+from mediaflow.jobs import runner
 from mediaflow.net import OutboundError, validate_url
+from mediaflow.records import counters, store
+from mediaflow.records.model import Record, new_record
+from mediaflow.records.states import CoverJobState, Kind
 from mediaflow.settings import get_settings
+from mediaflow.storage import objects
 
 KIND = Kind.SMART_COVER
 JOB_ID = re.compile(r"^j[0-9a-f]{32}$")
 MAX_IDS = 10
-PENDING = ("Submitted", "Pause", "Running")
+PENDING = (CoverJobState.SUBMITTED, CoverJobState.PAUSE, CoverJobState.RUNNING)
 
 
 def _cover(project_id: str, operation: OperationSpec) -> tuple[dict[str, Any], CoverParams]:
     """(what the job echoes, the parameters it runs with)."""
     if operation.TemplateId:
         template, params = templates.cover_params(project_id, operation.TemplateId)
-        return {"template_id": template.id, "template_name": template.doc["name"]}, params
+        return {"template_id": template.id, "template_name": template.doc.name}, params
     params = operation.SmartCover or CoverParams()
     return {"smart_cover": params.echo()}, params
 
 
-def _callback(request: SubmitRequest) -> dict[str, Any]:
+def _callback(request: SubmitRequest) -> JobCallback:
     url = request.CallBack
     if url and url != "no" and request.CallBackType != "TDMQ":
         try:
@@ -60,16 +65,12 @@ def _check_room(project_id: str) -> None:
 
 def _head(key: str) -> None:
     try:
-        aws.client("s3").head_object(Bucket=get_settings().bucket_name, Key=key)
-    except Exception as exc:
-        if aws.error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-            raise ApiError(
-                400, "ResourceNotFound", "The input object (Input.Object) does not exist."
-            ) from exc
-        raise
+        objects.head(key)
+    except NotFound as exc:
+        raise ApiError(400, "ResourceNotFound", "The input object (Input.Object) does not exist.") from exc
 
 
-def submit(project_id: str, data: dict[str, Any]) -> store.Record:
+def submit(project_id: str, data: dict[str, Any]) -> Record[CoverJobDoc]:
     request = parse(SubmitRequest, data)
     queue = queues.ensure(project_id)
     if request.QueueId and request.QueueId != queue.id:
@@ -85,30 +86,24 @@ def submit(project_id: str, data: dict[str, Any]) -> store.Record:
     _check_room(project_id)
     _head(source)
     settings = get_settings()
-    record = store.Record(
-        kind=KIND,
-        project_id=project_id,
-        id=job_id,
-        status=SMART_COVER.initial,
-        created_at=clock.key_time(clock.now()),
-        doc={
-            "tag": request.Tag,
-            "queue_id": queue.id,
-            "bucket": settings.bucket_name,
-            "region": settings.region,
-            "input_object": request.Input.Object,
-            "source_key": source,
-            **echo,
-            "params": params.model_dump(),
-            "output": operation.Output.model_dump(),
-            "output_pattern": pattern,
-            "user_data": operation.UserData,
-            "job_level": operation.JobLevel,
-            "callback": callback,
-            "progress": 0,
-        },
+    doc = CoverJobDoc(
+        rank=pause_line.rank(operation.JobLevel),
+        tag=request.Tag,
+        queue_id=queue.id,
+        bucket=settings.bucket_name,
+        region=settings.region,
+        input_object=request.Input.Object,
+        source_key=source,
+        **echo,
+        params=params,
+        output=operation.Output.model_dump(),
+        output_pattern=pattern,
+        user_data=operation.UserData,
+        job_level=operation.JobLevel,
+        callback=callback,
     )
-    stored = store.create(replace(record, lookup=lines.waiting_lookup(record)))
+    record = new_record(doc, project_id, job_id, clock.key_time(clock.now()))
+    stored = store.create(replace(record, lookup=pause_line.waiting_lookup(record)))
     return queues.admit(stored)
 
 
@@ -120,7 +115,7 @@ def describe(project_id: str, job_ids: str) -> dict[str, Any]:
         raise invalid("JobId is required")
     if len(wanted) > MAX_IDS:
         raise invalid(f"at most {MAX_IDS} JobIds may be queried at once")
-    records = store.get_many(KIND, project_id, [i for i in wanted if JOB_ID.match(i)])
+    records = store.get_many(CoverJobDoc, project_id, [i for i in wanted if JOB_ID.match(i)])
     found = {r.id for r in records}
     body: dict[str, Any] = {"JobsDetail": [jobs_detail(r) for r in records]}
     missing = [i for i in wanted if i not in found]
@@ -129,19 +124,14 @@ def describe(project_id: str, job_ids: str) -> dict[str, Any]:
     return body
 
 
-def cancel(project_id: str, job_id: str) -> store.Record:
+def cancel(project_id: str, job_id: str) -> Record[CoverJobDoc]:
     """Submitted or Pause -> Cancel (out of every line); a running or ended job is not modified."""
-
-    def mutate(current: store.Record) -> store.Record:
-        if current.status not in ("Submitted", "Pause"):
-            raise Conflict(current.status)
-        doc = {**current.doc, "end_time": clock.key_time(clock.now()), "message": "Canceled by the user."}
-        return replace(current, status="Cancel", lookup=None, doc=doc)
+    from mediaflow.ci.cover_worker import COVER_JOBS
 
     try:
         if not JOB_ID.match(job_id):
             raise NotFound(job_id)
-        return store.update(KIND, project_id, job_id, mutate)
+        return runner.cancel(COVER_JOBS, project_id, job_id, "Canceled by the user.")
     except NotFound as exc:
         raise invalid(f"JobId {job_id} does not exist") from exc
     except Conflict as exc:

@@ -1,4 +1,4 @@
-"""The only module that reads and writes job records in DynamoDB.
+"""The only module that reads and writes records in DynamoDB.
 
 Item layout (single table, see README "Data design"):
 
@@ -6,67 +6,49 @@ Item layout (single table, see README "Data design"):
     gsi1pk  = P#<project>#<KIND>          gsi1sk = <created>#<id>     (a kind, by creation time)
     gsi2pk  = P#<project>#<KIND>#<status> gsi2sk = <created>#<id>     (a kind in one status)
     gsi3pk/gsi3sk                                                     (optional alternate lookup)
-    status, version, created_at, updated_at, doc (the record's JSON)
+    kind, project_id, id, status, version, created_at, updated_at, doc (the body's JSON)
 
 Because the partition key carries the project, a lookup can only ever see the caller's items.
 Every change is a read-modify-write conditioned on ``version``; losers re-read and retry. The
-same transaction moves the project's per-kind and per-status counts, so totals are one read.
+same transaction moves the project's counts (``counters``), so totals are one read. Callers pass
+the body model (``store.get(TaskDoc, ...)``), never a kind name, so what comes back is typed.
+Failures come out as domain errors: ``NotFound``, ``Conflict``, ``InvalidCursor``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from mediaflow import aws, clock
-from mediaflow.errors import Conflict, NotFound
-from mediaflow.jobs import counters
-from mediaflow.jobs.states import Kind, machine
+from mediaflow.errors import Conflict, InvalidCursor, NotFound
+from mediaflow.records import counters
+from mediaflow.records.model import D, LineEntry, Page, Record, RecordDoc
+from mediaflow.records.states import Kind, machine
+from mediaflow.records.transaction import Op, write_ops
 from mediaflow.settings import get_settings
 
 
-@dataclass(frozen=True)
-class Record:
-    kind: Kind
-    project_id: str
-    id: str
-    status: str
-    created_at: str  # clock.key_time
-    doc: dict[str, Any] = field(default_factory=dict)
-    version: int = 0
-    updated_at: str = ""
-    lookup: tuple[str, str] | None = None  # (gsi3pk, gsi3sk)
-    expires_at: int | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    records: list[Record]
-    cursor: str | None  # opaque; None when there is nothing more
-
-
-def _key(kind: Kind, project_id: str, record_id: str) -> dict[str, dict[str, str]]:
+def key(kind: Kind, project_id: str, record_id: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": f"P#{project_id}"}, "sk": {"S": f"{kind.value}#{record_id}"}}
 
 
-def _to_item(record: Record) -> dict[str, Any]:
+def to_item(record: Record[Any]) -> dict[str, Any]:
     kind, pid = record.kind.value, record.project_id
     sort = f"{record.created_at}#{record.id}"
     item: dict[str, Any] = {
-        **_key(record.kind, pid, record.id),
+        **key(record.kind, pid, record.id),
         "kind": {"S": kind},
         "project_id": {"S": pid},
         "id": {"S": record.id},
-        "status": {"S": record.status},
+        "status": {"S": str(record.status)},
         "version": {"N": str(record.version)},
         "created_at": {"S": record.created_at},
         "updated_at": {"S": record.updated_at or record.created_at},
-        "doc": {
-            "S": json.dumps(record.doc, separators=(",", ":"))
-        },  # key order kept: CI XML bodies depend on it
+        "doc": {"S": record.doc.model_dump_json()},
         "gsi1pk": {"S": f"P#{pid}#{kind}"},
         "gsi1sk": {"S": sort},
         "gsi2pk": {"S": f"P#{pid}#{kind}#{record.status}"},
@@ -79,15 +61,16 @@ def _to_item(record: Record) -> dict[str, Any]:
     return item
 
 
-def _from_item(item: dict[str, Any]) -> Record:
+def _from_item(model: type[D], item: dict[str, Any]) -> Record[D]:
+    if item["kind"]["S"] != model.KIND.value:
+        raise TypeError(f"item of kind {item['kind']['S']} read as {model.__name__}")
     lookup = (item["gsi3pk"]["S"], item["gsi3sk"]["S"]) if "gsi3pk" in item else None
     return Record(
-        kind=Kind(item["kind"]["S"]),
         project_id=item["project_id"]["S"],
         id=item["id"]["S"],
         status=item["status"]["S"],
         created_at=item["created_at"]["S"],
-        doc=json.loads(item["doc"]["S"]),
+        doc=model.model_validate_json(item["doc"]["S"]),
         version=int(item["version"]["N"]),
         updated_at=item.get("updated_at", {}).get("S", ""),
         lookup=lookup,
@@ -99,72 +82,62 @@ def _ddb() -> Any:
     return aws.client("dynamodb")
 
 
+def _table() -> str:
+    return get_settings().table_name
+
+
 def _cancelled_by_condition(exc: Exception) -> bool:
     reasons = getattr(exc, "response", {}).get("CancellationReasons", [])
     return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
 
 
-def create(record: Record) -> Record:
-    """Insert a new record in its kind's initial state; refuses to overwrite an existing id."""
+def create(record: Record[D]) -> Record[D]:
+    """Insert a new record in its kind's initial state; ``Conflict`` if the id exists."""
     if record.status != machine(record.kind).initial:
         raise ValueError(f"{record.kind.value} must start in {machine(record.kind).initial}")
     stamped = replace(record, version=1, updated_at=record.updated_at or clock.key_time(clock.now()))
-    kind = record.kind.value
+    put = {"TableName": _table(), "Item": to_item(stamped), "ConditionExpression": "attribute_not_exists(pk)"}
     try:
-        _ddb().transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": get_settings().table_name,
-                        "Item": _to_item(stamped),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                counters.count_update(record.project_id, kind, 1),
-                counters.count_update(record.project_id, f"{kind}#{record.status}", 1),
-            ]
-        )
+        _ddb().transact_write_items(TransactItems=[{"Put": put}, *counters.on_create(stamped)])
     except _ddb().exceptions.TransactionCanceledException as exc:
         if _cancelled_by_condition(exc):
-            raise Conflict(f"{kind} {record.id} exists") from exc
+            raise Conflict(f"{record.kind.value} {record.id} exists") from exc
         raise
     return stamped
 
 
-def get(kind: Kind, project_id: str, record_id: str, *, consistent: bool = True) -> Record:
+def get(model: type[D], project_id: str, record_id: str, *, consistent: bool = True) -> Record[D]:
     found = (
         _ddb()
-        .get_item(
-            TableName=get_settings().table_name,
-            Key=_key(kind, project_id, record_id),
-            ConsistentRead=consistent,
-        )
+        .get_item(TableName=_table(), Key=key(model.KIND, project_id, record_id), ConsistentRead=consistent)
         .get("Item")
     )
     if not found:
-        raise NotFound(f"{kind.value} {record_id}")
-    return _from_item(found)
+        raise NotFound(f"{model.KIND.value} {record_id}")
+    return _from_item(model, found)
 
 
-Mutation = Callable[[Record], Record | None]
+Mutation = Callable[[Record[D]], Record[D] | None]
 
 
-def update(kind: Kind, project_id: str, record_id: str, mutate: Mutation, *, attempts: int = 5) -> Record:
+def update(
+    model: type[D], project_id: str, record_id: str, mutate: Mutation[D], *, attempts: int = 5
+) -> Record[D]:
     """Apply ``mutate`` to the current record and write it if nobody wrote in between.
 
     ``mutate`` returns the new record, or None to leave it unchanged (then the current record is
     returned). A status change must be an edge of the kind's state machine.
     """
     for _ in range(attempts):
-        current = get(kind, project_id, record_id)
+        current = get(model, project_id, record_id)
         changed = mutate(current)
         if changed is None:
             return current
-        machine(kind).check(current.status, changed.status)
+        machine(model.KIND).check(current.status, changed.status)
         written = replace(changed, version=current.version + 1, updated_at=clock.key_time(clock.now()))
         put = {
-            "TableName": get_settings().table_name,
-            "Item": _to_item(written),
+            "TableName": _table(),
+            "Item": to_item(written),
             "ConditionExpression": "version = :v",
             "ExpressionAttributeValues": {":v": {"N": str(current.version)}},
         }
@@ -172,14 +145,8 @@ def update(kind: Kind, project_id: str, record_id: str, mutate: Mutation, *, att
             if written.status == current.status:
                 _ddb().put_item(**put)
             else:
-                name = current.kind.value
-                _ddb().transact_write_items(
-                    TransactItems=[
-                        {"Put": put},
-                        counters.count_update(project_id, f"{name}#{current.status}", -1),
-                        counters.count_update(project_id, f"{name}#{written.status}", 1),
-                    ]
-                )
+                moves = counters.on_status_change(current, str(written.status))
+                _ddb().transact_write_items(TransactItems=[{"Put": put}, *moves])
             return written
         except _ddb().exceptions.ConditionalCheckFailedException:
             continue
@@ -187,13 +154,19 @@ def update(kind: Kind, project_id: str, record_id: str, mutate: Mutation, *, att
             if _cancelled_by_condition(exc):
                 continue
             raise
-    raise Conflict(f"{kind.value} {record_id}: too many concurrent writers")
+    raise Conflict(f"{model.KIND.value} {record_id}: too many concurrent writers")
 
 
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
+def transact(ops: Sequence[Op]) -> None:
+    """Commit several record writes (and guard items such as name locks) all or none; raises
+    ``transaction.Cancelled`` naming the operations whose condition failed."""
+    write_ops(ops, _table(), _ddb())
+
+
+def _encode_cursor(start_key: dict[str, Any] | None) -> str | None:
+    if not start_key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps(start_key, sort_keys=True).encode()).decode()
 
 
 def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
@@ -202,9 +175,9 @@ def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, json.JSONDecodeError) as exc:
-        raise ValueError("invalid cursor") from exc
+        raise InvalidCursor("invalid cursor") from exc
     if not isinstance(value, dict):
-        raise ValueError("invalid cursor")
+        raise InvalidCursor("invalid cursor")
     return value
 
 
@@ -222,17 +195,13 @@ def _range_condition(start: str | None, end: str | None) -> tuple[str, dict[str,
 def _index_query(
     kind: Kind, project_id: str, status: str | None, start: str | None, end: str | None
 ) -> dict[str, Any]:
-    index, hash_value = (
-        ("gsi2", f"P#{project_id}#{kind.value}#{status}")
-        if status
-        else (
-            "gsi1",
-            f"P#{project_id}#{kind.value}",
-        )
-    )
+    if status:
+        index, hash_value = "gsi2", f"P#{project_id}#{kind.value}#{status}"
+    else:
+        index, hash_value = "gsi1", f"P#{project_id}#{kind.value}"
     extra, values = _range_condition(start, end)
     return {
-        "TableName": get_settings().table_name,
+        "TableName": _table(),
         "IndexName": index,
         "KeyConditionExpression": f"#h = :h{extra}",
         "ExpressionAttributeNames": {"#h": f"{index}pk", **({"#s": f"{index}sk"} if extra else {})},
@@ -240,8 +209,17 @@ def _index_query(
     }
 
 
+def _query(query: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return dict(_ddb().query(**query))
+    except Exception as exc:
+        if aws.error_code(exc) == "ValidationException" and "ExclusiveStartKey" in query:
+            raise InvalidCursor("invalid cursor") from exc  # a start key this index cannot have made
+        raise
+
+
 def list_page(
-    kind: Kind,
+    model: type[D],
     project_id: str,
     *,
     status: str | None = None,
@@ -250,32 +228,23 @@ def list_page(
     limit: int = 10,
     cursor: str | None = None,
     newest_first: bool = True,
-) -> Page:
+) -> Page[D]:
     """One page of a project's records of a kind (optionally in one status, within created bounds)."""
-    query = _index_query(kind, project_id, status, start, end)
+    query = _index_query(model.KIND, project_id, status, start, end)
     query.update({"Limit": limit, "ScanIndexForward": not newest_first})
     start_key = _decode_cursor(cursor)
     if start_key:
         query["ExclusiveStartKey"] = start_key
-    result = _ddb().query(**query)
+    result = _query(query)
     return Page(
-        [_from_item(i) for i in result.get("Items", [])], _encode_cursor(result.get("LastEvaluatedKey"))
+        [_from_item(model, i) for i in result.get("Items", [])],
+        _encode_cursor(result.get("LastEvaluatedKey")),
     )
 
 
-def count(
-    kind: Kind,
-    project_id: str,
-    *,
-    status: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
-) -> int:
-    """How many records match. Without time bounds: the count kept by every write (one read).
-    With them: the index counts keys in the window (Select=COUNT; grows with the window only)."""
-    if start is None and end is None:
-        name = f"{kind.value}#{status}" if status else kind.value
-        return counters.read(project_id, [name])[name]
+def _count_window(kind: Kind, project_id: str, status: str | None, start: str, end: str) -> int:
+    """Keys in a window of at most a minute at each edge (Select=COUNT; bounded by one minute's
+    creations, never by the width of the window)."""
     query = _index_query(kind, project_id, status, start, end)
     query["Select"] = "COUNT"
     total = 0
@@ -287,31 +256,64 @@ def count(
         query["ExclusiveStartKey"] = result["LastEvaluatedKey"]
 
 
+def count(
+    model: type[RecordDoc],
+    project_id: str,
+    *,
+    status: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> int:
+    """How many records match: the counts kept by every write, a bounded number of reads
+    whatever the size of the table or of the window (see ``counters.window``)."""
+    kind = model.KIND
+    if start is None and end is None:
+        return counters.read_total(project_id, kind, status)
+    if not model.COUNTED_BY_TIME:
+        raise ValueError(f"{kind.value} keeps no counts by time")
+    plan = counters.window(start, end)
+    inside = counters.read_buckets(project_id, kind, status, plan.buckets)
+    inside += sum(_count_window(kind, project_id, status, lo, hi) for lo, hi in plan.edges)
+    return counters.read_total(project_id, kind, status) - inside if plan.subtract_from_total else inside
+
+
 def find_by_lookup(
-    lookup_pk: str, *, limit: int = 100, ascending: bool = False, below: str | None = None
-) -> list[Record]:
+    model: type[D], lookup_pk: str, *, limit: int = 100, ascending: bool = False, below: str | None = None
+) -> list[Record[D]]:
     """Records whose alternate key is ``lookup_pk`` (optionally with a sort key below ``below``)."""
+    return [_from_item(model, i) for i in _lookup_items(lookup_pk, limit, ascending, below)]
+
+
+def line_entries(lookup_pk: str, *, limit: int = 100, below: str | None = None) -> list[LineEntry]:
+    """The first items under an alternate key in sort order, whatever their kind."""
+    return [
+        LineEntry(Kind(i["kind"]["S"]), i["project_id"]["S"], i["id"]["S"], i["gsi3sk"]["S"])
+        for i in _lookup_items(lookup_pk, limit, True, below)
+    ]
+
+
+def _lookup_items(lookup_pk: str, limit: int, ascending: bool, below: str | None) -> list[dict[str, Any]]:
     condition, values = "gsi3pk = :h", {":h": {"S": lookup_pk}}
     if below is not None:
         condition += " AND gsi3sk < :b"
         values[":b"] = {"S": below}
     result = _ddb().query(
-        TableName=get_settings().table_name,
+        TableName=_table(),
         IndexName="gsi3",
         KeyConditionExpression=condition,
         ExpressionAttributeValues=values,
         Limit=limit,
         ScanIndexForward=ascending,
     )
-    return [_from_item(i) for i in result.get("Items", [])]
+    return list(result.get("Items", []))
 
 
-def get_many(kind: Kind, project_id: str, record_ids: list[str]) -> list[Record]:
+def get_many(model: type[D], project_id: str, record_ids: list[str]) -> list[Record[D]]:
     """Several records of one project by id (one BatchGetItem; missing ones are left out)."""
     if not record_ids:
         return []
-    table = get_settings().table_name
-    keys = [_key(kind, project_id, rid) for rid in dict.fromkeys(record_ids)]
+    table = _table()
+    keys = [key(model.KIND, project_id, rid) for rid in dict.fromkeys(record_ids)]
     result = _ddb().batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
-    found = {r.id: r for r in (_from_item(i) for i in result["Responses"].get(table, []))}
+    found = {r.id: r for r in (_from_item(model, i) for i in result["Responses"].get(table, []))}
     return [found[rid] for rid in dict.fromkeys(record_ids) if rid in found]

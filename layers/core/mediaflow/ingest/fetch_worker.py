@@ -14,17 +14,19 @@ import json
 from collections.abc import Callable
 
 from mediaflow.errors import NotFound
-from mediaflow.ingest import jobs
+from mediaflow.ingest import url_jobs as jobs
 from mediaflow.ingest.codes import JobFailure
-from mediaflow.ingest.config import IngestSettings, ingest_settings
-from mediaflow.ingest.fetcher import Fetch, abort_upload
-from mediaflow.jobs import store
-from mediaflow.jobs.states import Kind
-from mediaflow.jobs.store import Record
+from mediaflow.ingest.fetcher import Fetch
+from mediaflow.ingest.records import UrlJobDoc
 from mediaflow.net import redact
 from mediaflow.net.transport import Deadline
 from mediaflow.observability import logger
-from mediaflow.settings import get_settings
+from mediaflow.records import store
+from mediaflow.records.model import Record
+from mediaflow.records.states import UrlJobState
+from mediaflow.settings import IngestSettings, get_settings
+from mediaflow.storage.multipart import abort_upload
+from mediaflow.uploads.records import VideoDoc
 
 SAFETY_S = 45.0  # kept back from the invocation's time for the final writes and the event
 CRASHED = JobFailure("InternalError", "The job failed unexpectedly; submit the URL again.")
@@ -46,7 +48,7 @@ def run_job(project_id: str, job_id: str, *, remaining_s: float) -> str:
     except NotFound:
         logger.warning("fetch message for an unknown job", extra={"job_id": job_id})
         return "orphan"
-    if job.status in jobs.TERMINAL or job.status == "UPLOAD_SUCCESS":
+    if job.status in jobs.TERMINAL or job.status == UrlJobState.UPLOAD_SUCCESS:
         jobs.announce(job)  # a publish that failed after the terminal write happens now
         return "duplicate"
     if job.status in jobs.IN_FLIGHT:
@@ -54,7 +56,7 @@ def run_job(project_id: str, job_id: str, *, remaining_s: float) -> str:
             return "in-progress"  # another invocation holds the claim
         _abandon(job)
         return "abandoned"
-    settings = ingest_settings()
+    settings = get_settings().ingest
     budget = min(settings.deadline_s, remaining_s - SAFETY_S)
     if budget <= 1:
         raise RuntimeError("too little time left in this invocation to fetch")  # SQS retries
@@ -64,18 +66,18 @@ def run_job(project_id: str, job_id: str, *, remaining_s: float) -> str:
     return _fetch(job, budget, settings)
 
 
-def _fetch(job: Record, budget_s: float, settings: IngestSettings) -> str:
+def _fetch(job: Record[UrlJobDoc], budget_s: float, settings: IngestSettings) -> str:
     owner = jobs.claim_id(job) or ""
 
     def first_write(upload_id: str | None, size: int | None) -> None:
         moved = jobs.mark_uploading(job.project_id, job.id, owner, upload_id=upload_id, file_size=size)
-        if moved.status != "UPLOADING" or jobs.claim_id(moved) != owner:
+        if moved.status != UrlJobState.UPLOADING or jobs.claim_id(moved) != owner:
             raise JobFailure("InternalError", "The job was taken over by another worker.")
 
     fetch = Fetch(
-        url=job.doc["fetch_url"],
+        url=job.doc.fetch_url,
         bucket=get_settings().bucket_name,
-        key=job.doc["object_key"],
+        key=job.doc.object_key,
         max_bytes=settings.max_bytes,
         part_size=settings.part_size_for(settings.max_bytes),
         deadline=Deadline(budget_s),
@@ -84,7 +86,7 @@ def _fetch(job: Record, budget_s: float, settings: IngestSettings) -> str:
         retries=settings.retries,
         retry_base_s=settings.retry_base_s,
     )
-    context = {"job_id": job.id, "url": redact(job.doc["fetch_url"])}
+    context = {"job_id": job.id, "url": redact(job.doc.fetch_url)}
     try:
         stored = fetch.run()
     except JobFailure as failure:
@@ -114,15 +116,15 @@ def handle_dead_letter(body: str) -> str:
     return "abandoned"
 
 
-def _abandon(job: Record) -> None:
+def _abandon(job: Record[UrlJobDoc]) -> None:
     """A claim past its deadline: its invocation died. Unless its object landed (then the upload
     path's verdict stands), nothing can land any more: abort the multipart upload, end the job."""
-    video = store.get(Kind.VIDEO, job.project_id, job.doc["video_id"])
-    landed = job.status == "UPLOADING" and video.doc.get("last_source")
+    video = store.get(VideoDoc, job.project_id, job.doc.video_id)
+    landed = job.status == UrlJobState.UPLOADING and video.doc.last_source
     if landed and jobs.settle_from_video(job.project_id, job.id, video).status in jobs.TERMINAL:
         return
-    upload_id = job.doc.get("upload_id")
+    upload_id = job.doc.upload_id
     if upload_id:
-        abort_upload(get_settings().bucket_name, job.doc["object_key"], upload_id)
+        abort_upload(get_settings().bucket_name, job.doc.object_key, upload_id)
     failure = JobFailure("SourceTimeout", "The transfer did not finish within its time limit.")
     jobs.fail(job.project_id, job.id, failure, owner=jobs.claim_id(job))

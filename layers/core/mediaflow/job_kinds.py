@@ -1,0 +1,12 @@
+"""Every kind of queued work, by record kind: what the job reaper and watchdog recover."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mediaflow.ci.cover_worker import COVER_JOBS
+from mediaflow.jobs.kind import JobKind
+from mediaflow.records.states import Kind
+from mediaflow.transcode.task_worker import TASKS
+
+BY_KIND: dict[Kind, JobKind[Any]] = {kind.model.KIND: kind for kind in (TASKS, COVER_JOBS)}

@@ -1,0 +1,54 @@
+"""MPC records: the transcoding task, the custom template and the template group."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from mediaflow.jobs.model import JobDoc
+from mediaflow.records.model import RecordDoc
+from mediaflow.records.states import Kind
+from mediaflow.transcode.spec import RenditionSpec
+
+
+class TaskOutput(BaseModel):
+    template_id: int
+    files: list[str]  # relative to the task's output directory
+    main_file: str | None
+
+
+class TaskDoc(JobDoc):
+    KIND: ClassVar[Kind] = Kind.TRANSCODE
+    COUNTED_BY_TIME: ClassVar[bool] = True  # ListTranscodingTask totals over start_time/end_time
+
+    task_id: int
+    source_key: str
+    output_dir: str  # ends in '/'
+    trans_template_id: list[int]
+    renditions: list[RenditionSpec]  # resolved at creation: a later template edit changes nothing
+    user_data: str | None = None
+    priority: int = 6
+    video_id: str | None = None  # a video's template-group task
+    request: dict[str, Any] = Field(
+        default_factory=dict
+    )  # input/output as the caller named them (echoed by the query)
+    tips: str | None = None
+    transcode_detail: dict[str, Any] | None = None
+    output_file_name: list[str] = Field(default_factory=list)
+    outputs: list[TaskOutput] = Field(default_factory=list)
+    chunks: int = 0  # parts the source was encoded in (0 until it is planned; 1: a single pass)
+
+
+class TemplateDoc(RecordDoc):
+    KIND: ClassVar[Kind] = Kind.TEMPLATE
+
+    template: dict[str, Any]  # the MPC template JSON (``Template.view()``)
+    group_id: str | None = None  # set when a template group owns it
+
+
+class TemplateGroupDoc(RecordDoc):
+    KIND: ClassVar[Kind] = Kind.TEMPLATE_GROUP
+
+    group: dict[str, Any]  # the definition as shown (``GroupDefinition``)
+    template_ids: list[int]

@@ -1,0 +1,171 @@
+"""Runs one transcoding task (the ``TASKS`` job kind): probe, check it fits, encode, upload.
+
+The job runner (``jobs.runner``) claims the most urgent waiting task, keeps its heartbeat and
+progress, stops it on cancel, recovers it when its worker dies and settles it; this module only
+says what one task does. The engine encodes from a presigned GET through the loopback relay: the
+source is read with range requests, never copied whole to /tmp.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from mediaflow.jobs.kind import Failure, JobFailed, JobKind
+from mediaflow.jobs.runner import Job
+from mediaflow.media.models import MediaInfo
+from mediaflow.media.probe import ProbeError, probe
+from mediaflow.observability import logger, tracer_span
+from mediaflow.records.model import Record
+from mediaflow.records.states import TaskState
+from mediaflow.settings import get_settings
+from mediaflow.storage import objects
+from mediaflow.transcode import task_events, video_tasks
+from mediaflow.transcode.media_views import source_info
+from mediaflow.transcode.records import TaskDoc, TaskOutput
+from mediaflow.transcode.spec import RenditionSpec
+
+SAFETY_MARGIN_S = 60.0
+TOO_LONG = "MPC.10069"
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mpd": "application/dash+xml",
+    ".mp4": "video/mp4",
+    ".m4s": "video/iso.segment",
+    ".ts": "video/mp2t",
+    ".mp3": "audio/mpeg",
+    ".aac": "audio/aac",
+}
+
+
+def _probe_source(key: str) -> MediaInfo:
+    try:
+        return probe(objects.presigned_get(key), timeout_s=get_settings().probe_timeout_s)
+    except ProbeError as exc:
+        code = "MPC.10066" if exc.code == "NotMedia" else "MPC.10125"
+        raise JobFailed(code, f"The input file cannot be transcoded: {exc.message}") from exc
+
+
+def _check_fits(info: MediaInfo, renditions: list[RenditionSpec], remaining_s: float) -> None:
+    outputs = max(1, sum(1 for r in renditions if not r.audio_only))
+    estimate = info.duration_s * outputs * get_settings().transcode_seconds_per_source_second
+    if estimate > remaining_s - SAFETY_MARGIN_S:
+        raise JobFailed(
+            TOO_LONG,
+            f"The task needs about {estimate:.0f} s of encoding, more than one function invocation allows "
+            f"({remaining_s:.0f} s left); split the source or use fewer renditions.",
+        )
+
+
+def _upload(workdir: Path, files: list[str], out_dir: str, task_id: str) -> None:
+    for relative in files:
+        path = workdir / relative
+        content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+        objects.upload_file(str(path), out_dir + relative, content_type, owner=task_id)
+
+
+def run(job: Job[TaskDoc]) -> dict[str, Any]:
+    from mediaflow.transcode.engine import encode  # imported here: only the worker needs it
+
+    task = job.record.doc
+    phases: dict[str, float] = {}
+    began = time.monotonic()
+    with tracer_span("probe"):
+        info = _probe_source(task.source_key)
+    phases["probe_s"] = time.monotonic() - began
+    _check_fits(info, task.renditions, job.remaining_s())
+    workdir = Path(get_settings().transcode_work_dir) / f"mf-task-{job.record.id}-{uuid.uuid4().hex[:8]}"
+    workdir.mkdir(parents=True)
+    try:
+        with tracer_span("encode"):
+            results = encode(
+                objects.presigned_get(task.source_key, expires_s=3600),
+                task.renditions,
+                workdir,
+                source_info=info,
+                on_progress=job.progress,
+                should_stop=job.should_stop,
+                deadline_s=max(10.0, job.remaining_s() - SAFETY_MARGIN_S / 2),
+            )
+        phases["encode_s"] = time.monotonic() - began - phases["probe_s"]
+        if job.should_stop() or any(r.status == "canceled" for r in results):
+            raise JobFailed("MPC.10212", "The task was canceled.")  # the cancel already ended it
+        produced = [r for r in results if r.status in ("ok", "clamped")]
+        sizes = {r.template_id: sum((workdir / f).stat().st_size for f in r.files) for r in produced}
+        with tracer_span("upload"):
+            for result in produced:
+                _upload(workdir, result.files, task.output_dir, job.record.id)
+        phases["upload_s"] = time.monotonic() - began - phases["probe_s"] - phases["encode_s"]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    logger.info(
+        "task phases", extra={"task_id": job.record.id, **{k: round(v, 3) for k, v in phases.items()}}
+    )
+    detail = {
+        "input_file": source_info(info),
+        "multitask_info": [_task_info(r, sizes.get(r.template_id)) for r in results],
+    }
+    changes: dict[str, Any] = {
+        "transcode_detail": detail,
+        "output_file_name": [Path(r.main_file).name for r in produced if r.main_file],
+        "chunks": 1,
+        "outputs": [
+            TaskOutput(template_id=r.template_id, files=r.files, main_file=r.main_file) for r in produced
+        ],
+    }
+    if not produced:
+        first = next((r for r in results if r.error_code), None)
+        code = first.error_code if first and first.error_code else "MPC.10050"
+        message = (first.error_msg or "") if first else "No output could be produced."
+        raise JobFailed(code, message, **changes)
+    return changes
+
+
+def _task_info(result: Any, size: int | None) -> dict[str, Any]:
+    """One ``multitask_info`` entry: the output's media info, or why there is none."""
+    info: dict[str, Any] = {"template_id": result.template_id}
+    if result.error_code:
+        info["error"] = {"error_code": result.error_code, "error_msg": result.error_msg or ""}
+    if result.media_info is not None:
+        info["output_file"] = source_info(result.media_info, size=size)
+    return info
+
+
+def discard(task: Record[TaskDoc]) -> None:
+    """Remove what an attempt may have uploaded: the renditions' files and the master playlist,
+    only objects this task wrote (another task's outputs in the same folder stay)."""
+    doc = task.doc
+    found = [key for r in doc.renditions for key in objects.list_keys(doc.output_dir + r.output_name)]
+    objects.delete_owned([*found, doc.output_dir + "master.m3u8"], task.id)
+
+
+def _on_start(task: Record[TaskDoc]) -> None:
+    task_events.publish_task_event(task, "TranscodeStart")
+
+
+def _on_end(task: Record[TaskDoc]) -> None:
+    if task.status in (TaskState.SUCCEEDED, TaskState.FAILED):
+        task_events.publish_task_event(task, "TranscodeComplete")
+    video_tasks.task_ended(task)
+
+
+TASKS: JobKind[TaskDoc] = JobKind(
+    model=TaskDoc,
+    line=TaskDoc.KIND.value,
+    waiting=TaskState.WAITING,
+    running=TaskState.TRANSCODING,
+    succeeded=TaskState.SUCCEEDED,
+    failed=TaskState.FAILED,
+    canceled=TaskState.CANCELED,
+    run=run,
+    queue_url=lambda: get_settings().transcode_queue_url,
+    crashed=Failure("MPC.10050", "System error."),
+    lost=Failure("MPC.10050", "The transcoding worker stopped responding on every attempt."),
+    on_start=_on_start,
+    on_end=_on_end,
+    discard=discard,
+    cancelable=frozenset({TaskState.WAITING, TaskState.TRANSCODING}),
+)
