@@ -234,6 +234,11 @@ class FunctionPool:
         )
         return outcome
 
+    def busy(self) -> list[Worker]:
+        """Workers running an invocation now (what a test kills to play an out-of-memory death)."""
+        with self._cond:
+            return [w for w in self._all if w not in self._idle and w.alive]
+
     def close(self) -> None:
         with self._cond:
             self._closed = True

@@ -171,6 +171,12 @@ class LocalStack:
         """Logical id -> what Ref returns (table/bucket name, queue URL, topic ARN, ...)."""
         return {k: v for k, v in self.template.physical.refs.items() if k in self.template.resources}
 
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise RuntimeError("the stack is not started")
+        return self._runtime
+
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Invoke a function directly; raises ``local.runtime.FunctionError`` when it fails."""
         if self._runtime is None:

@@ -47,6 +47,11 @@ class Api:
             aws_secret_access_key="testing",
         )
 
+    def busy_workers(self, logical_id: str) -> list[int]:
+        """Process ids of the function's workers that are running an invocation now."""
+        pool = self.stack.runtime.pool(logical_id)
+        return [w.proc.pid for w in pool.busy()]
+
     def ref(self, logical_id: str) -> str:
         return self.stack.physical_ids[logical_id]
 
@@ -61,6 +66,9 @@ def api() -> Iterator[Api]:
         "MEDIAFLOW_ALLOW_LOOPBACK": "true",  # test receivers live on 127.0.0.1
         "MEDIAFLOW_CALLBACK_RETRY_BASE_S": "0.2",  # seconds instead of minutes between attempts
         "MEDIAFLOW_CALLBACK_RETRY_WINDOW_S": "4",  # give up after seconds instead of a day
+        "MEDIAFLOW_HEARTBEAT_S": "1",  # crash recovery in seconds: a worker silent for 8 s is dead
+        "MEDIAFLOW_STALE_AFTER_S": "8",
+        "MEDIAFLOW_JOB_MAX_ATTEMPTS": "2",
     }
     with LocalStack(REPO, extra_env=fast_callbacks) as stack:
         yield Api(stack)

@@ -20,6 +20,7 @@ import requests
 
 from mediaflow import xmlcodec
 from mediaflow.media.binaries import ffprobe_path, media_env
+from mediaflow.notifications.verify import verify
 from tests.e2e.conftest import Api, Project
 from tests.support.cover_clips import make_cover_test_clip
 from tests.support.receiver import Receiver, receiver
@@ -138,6 +139,11 @@ def test_seed_requests_as_xml_get_the_documented_response_and_run(
     assert size == "mjpeg,1280,960"
     callbacks = {json.loads(r.body)["JobsDetail"][0]["JobId"]: r for r in rx.wait_for(2, timeout_s=15)}
     assert set(ids) <= set(callbacks)
+    for job_id in ids:  # every callback is signed with the project's secret, over the exact body
+        got = callbacks[job_id]
+        assert verify(project.signing_secret, got.headers["X-Mediaflow-Signature"], got.body)
+        assert not verify("not-the-secret", got.headers["X-Mediaflow-Signature"], got.body)
+        assert got.headers["X-Mediaflow-Event-Type"] == "TaskFinish"
     body = json.loads(callbacks[ids[0]].body)
     assert body["EventName"] == "TaskFinish" and body["JobsDetail"][0]["State"] == "Success"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -11,9 +12,11 @@ from typing import Any
 import pytest
 
 from mediaflow.media.binaries import ffprobe_path, media_env
+from mediaflow.notifications.verify import verify
 from tests.e2e.conftest import Api, Project
 from tests.e2e.test_foundation import create, upload, wait_for
 from tests.support.clips import make_clip, make_truncated
+from tests.support.receiver import receiver
 
 GROUP = {
     "name": "e2e_ladder",
@@ -109,16 +112,39 @@ def test_an_upload_with_a_template_group_is_transcoded_and_ends_normal(
     assert float(stream["duration"]) == pytest.approx(6.0, abs=0.04 + 0.1)
 
 
-def test_seed_003_query_shape_and_filters(api: Api, project: Project) -> None:
+def test_seed_003_query_shape_and_filters(api: Api, clip_dir: Path) -> None:
+    project = api.new_project("e2e-query")  # its own project: the counts below are exact
+    answer = create(api, project)
+    upload(answer, make_clip(clip_dir, seconds=2))
+    key = wait_for(api, project, answer["VideoId"], {"UploadSucc"})["Mezzanine"]["FileURL"].split(
+        api.ref("MediaBucket") + "/", 1
+    )[1]
+    where = {"bucket": api.ref("MediaBucket"), "location": "us-east-1"}
+    made = []
+    for name in ("q1", "q2"):
+        request = {
+            "input": {**where, "object": key},
+            "output": {**where, "object": name},
+            "trans_template_id": [951],
+        }
+        status, created = mpc(api, project, "POST", "/transcodings", json=request)
+        assert status == 202, created
+        made.append(str(created["task_id"]))
+    for task_id in made:
+        assert wait_task(api, project, task_id)["status"] == "SUCCEEDED"
     status, body = mpc(api, project, "GET", "/transcodings", params={"size": "1"})
     assert status == 200
     assert set(body) == {"task_array", "is_truncated", "total"}
-    if body["total"] > 1:
-        assert body["is_truncated"] == 1
+    assert (body["total"], body["is_truncated"], len(body["task_array"])) == (2, 1, 1)
+    assert str(body["task_array"][0]["task_id"]) == made[1]  # newest first
     status, body = mpc(
         api, project, "GET", "/transcodings", params={"status": "SUCCEEDED", "start_time": "20200101000000"}
     )
-    assert status == 200 and all(t["status"] == "SUCCEEDED" for t in body["task_array"])
+    assert status == 200 and body["total"] == 2
+    assert sorted(str(t["task_id"]) for t in body["task_array"]) == sorted(made)
+    assert all(t["status"] == "SUCCEEDED" for t in body["task_array"])
+    status, body = mpc(api, project, "GET", "/transcodings", params={"status": "FAILED"})
+    assert (status, body["total"], body["task_array"]) == (200, 0, [])
 
 
 @pytest.mark.parametrize(
@@ -173,3 +199,46 @@ def test_unknown_template_and_truncated_input(api: Api, project: Project, clip_d
     assert task["status"] == "FAILED"
     assert task["error_code"].startswith("MPC.")
     assert task["description"]
+
+
+def test_a_task_s_start_and_completion_reach_the_project_callback_signed(api: Api, clip_dir: Path) -> None:
+    project = api.new_project("e2e-task-events")
+    with receiver() as rx:
+        configured = api.call(
+            "PUT",
+            f"/v1/{project.project_id}/notification",
+            project.token,
+            json={"notifications": [], "url": rx.url, "format": "JSON"},
+        )
+        assert configured.status_code == 200, configured.text
+        answer = create(api, project)
+        upload(answer, make_clip(clip_dir, seconds=3, width=640, height=360))
+        key = wait_for(api, project, answer["VideoId"], {"UploadSucc"})["Mezzanine"]["FileURL"].split(
+            api.ref("MediaBucket") + "/", 1
+        )[1]
+        where = {"bucket": api.ref("MediaBucket"), "location": "us-east-1"}
+        request = {
+            "input": {**where, "object": key},
+            "output": {**where, "object": "events"},
+            "trans_template_id": [114],
+            "user_data": "order-42",
+        }
+        status, created = mpc(api, project, "POST", "/transcodings", json=request)
+        assert status == 202, created
+        task = wait_task(api, project, str(created["task_id"]))
+        assert task["status"] == "SUCCEEDED", task
+        received = rx.wait_for(3, timeout_s=20)  # FileUploadComplete, TranscodeStart, TranscodeComplete
+    by_type = {r.headers["X-Mediaflow-Event-Type"]: r for r in received}
+    assert {"TranscodeStart", "TranscodeComplete"} <= set(by_type)
+    for name in ("TranscodeStart", "TranscodeComplete"):
+        got = by_type[name]
+        assert verify(project.signing_secret, got.headers["X-Mediaflow-Signature"], got.body)
+        body = json.loads(got.body)
+        assert body["event_type"] == name
+        assert body["transcode_info"]["task_id"] == str(created["task_id"])
+        assert body["transcode_info"]["user_data"] == "order-42"
+    done = json.loads(by_type["TranscodeComplete"].body)["transcode_info"]
+    assert done["status"] == "SUCCEED"
+    assert done["media_detail"]["output_video_paras"][0]["video_info"]["height"] == 360
+    assert task["transcode_detail"]["chunks"] == 1
+    assert task["transcode_detail"]["compute_seconds"] > 0 and task["transcode_detail"]["gb_seconds"] > 0
