@@ -217,3 +217,40 @@ def test_a_cancel_racing_completion_leaves_one_terminal_state(core_env: MotoStac
     done = runner.finish(TASKS, project, running.id, "SUCCEEDED", {}, claim_id=running.doc.claim_id)
     assert done.status == "CANCELED"
     assert store.get(TaskDoc, project, running.id).status == "CANCELED"
+
+
+def test_time_window_totals_equal_a_brute_force_count(core_env: MotoStack) -> None:
+    """Tasks spread over days: each window's total (counters + edge minutes) is the exact count."""
+    import random
+    from datetime import timedelta
+
+    from mediaflow.records.model import new_record
+
+    project, _ = create_project("windows")
+    rng = random.Random(7)
+    base = clock.now() - timedelta(days=10)
+    made = []
+    for index in range(60):
+        created = base + timedelta(seconds=rng.randrange(0, 9 * 86400), microseconds=rng.randrange(10**6))
+        doc = TaskDoc(
+            task_id=index,
+            source_key="k",
+            output_dir="o/",
+            trans_template_id=[1],
+            renditions=[SPEC],
+        )
+        store.create(new_record(doc, project, str(index), clock.key_time(created)))
+        made.append(created)
+    for _ in range(12):
+        start = base + timedelta(seconds=rng.randrange(0, 9 * 86400))
+        end = start + timedelta(seconds=rng.choice([59, 3600 * 5 + 17, 86400 * 3 + 61]))
+        expected = sum(1 for t in made if start <= t <= end)
+        got = store.count(TaskDoc, project, start=clock.key_time(start), end=clock.key_time(end))
+        assert got == expected, (start, end)
+        by_status = store.count(
+            TaskDoc, project, status="WAITING", start=clock.key_time(start), end=clock.key_time(end)
+        )
+        assert by_status == expected
+    assert store.count(TaskDoc, project, end=clock.key_time(base + timedelta(days=4))) == sum(
+        1 for t in made if t <= base + timedelta(days=4)
+    )
