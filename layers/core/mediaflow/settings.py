@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -100,7 +101,13 @@ class Settings(BaseModel):
     # Transcoding: the token queue workers listen to, and how long an encode may take per source
     # second and rendition before a task is refused as too long for one function invocation.
     transcode_queue_url: str = Field("", alias="MEDIAFLOW_TRANSCODE_QUEUE_URL")
-    transcode_seconds_per_source_second: float = Field(0.5, alias="MEDIAFLOW_TRANSCODE_COST", gt=0)
+    # Long sources: the longest accepted, and how a task is split into chunks encoded in parallel
+    # (see transcode/split_plan.py): at most ``transcode_parallel`` parts of one task in flight,
+    # chunks of at least ``min_chunk_s``; ``transcode_split`` auto|always|never.
+    max_source_seconds: float = Field(4 * 3600, alias="MEDIAFLOW_MAX_SOURCE_SECONDS", gt=0)
+    transcode_parallel: int = Field(100, alias="MEDIAFLOW_TRANSCODE_PARALLEL", ge=1, le=1000)
+    min_chunk_s: float = Field(6.0, alias="MEDIAFLOW_MIN_CHUNK_S", ge=2)
+    transcode_split: Literal["auto", "always", "never"] = Field("auto", alias="MEDIAFLOW_TRANSCODE_SPLIT")
     transcode_work_dir: str = Field("/tmp", alias="MEDIAFLOW_WORK_DIR")  # noqa: S108 - Lambda's scratch space
 
     # Family-specific groups, read from the same environment.

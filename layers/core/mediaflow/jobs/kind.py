@@ -20,9 +20,17 @@ class JobFailed(Exception):
     """The job cannot succeed: ``code`` and ``message`` in its family's words, plus any result
     fields worth keeping (e.g. MPC's per-rendition details)."""
 
-    def __init__(self, code: str, message: str, **changes: Any) -> None:
+    def __init__(self, code: str, message: str, *, retryable: bool = False, **changes: Any) -> None:
         super().__init__(f"{code}: {message}")
         self.code, self.message, self.changes = code, message, changes
+        self.retryable = retryable  # worth another attempt (for kinds that retry crashes)
+
+
+@dataclass(frozen=True)
+class HandedOff:
+    """What ``run`` returns when the job goes on elsewhere (its parts): it stays running."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
 
 
 class Skip(Exception):
@@ -44,8 +52,9 @@ class JobKind(Generic[J]):
     succeeded: str
     failed: str
     canceled: str
-    # Runs one claimed job to its end: returns the body changes of a success, raises JobFailed.
-    run: Callable[[Job[J]], dict[str, Any]]
+    # Runs one claimed job to its end: returns the body changes of a success (or HandedOff),
+    # raises JobFailed.
+    run: Callable[[Job[J]], dict[str, Any] | HandedOff]
     # The token queue whose messages wake this kind's workers.
     queue_url: Callable[[], str]
     crashed: Failure  # the run raised something unexpected
@@ -54,6 +63,8 @@ class JobKind(Generic[J]):
     on_start: Callable[[Record[J]], None] | None = None
     # Called once with the terminal record by whoever wrote the terminal state: events, links.
     on_end: Callable[[Record[J]], None] | None = None
+    # Called after each heartbeat with the progress written (e.g. into a parent's fan-in).
+    on_beat: Callable[[Record[J], int], None] | None = None
     # Called inside the claim's conditional write: may raise Skip (a paused queue holds its jobs).
     admit: Callable[[Record[J]], None] | None = None
     # Called after a claim with the jobs ``admit`` skipped.
@@ -61,6 +72,9 @@ class JobKind(Generic[J]):
     # Removes what a failed or abandoned attempt left behind (partial outputs).
     discard: Callable[[Record[J]], None] | None = None
     cancelable: frozenset[str] = field(default_factory=frozenset)  # states a cancel may end
+    # An unexpected exception puts the job back for another attempt (up to max_attempts) instead
+    # of failing it: for work whose crash may be transient (a part of a split task).
+    retry_crashes: bool = False
 
     @property
     def ended(self) -> frozenset[str]:

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from mediaflow import clock
 from mediaflow.errors import NotFound
 from mediaflow.jobs import runner, waiting
 from mediaflow.jobs.kind import J, JobKind
-from mediaflow.observability import logger
 from mediaflow.records import store
 from mediaflow.records.model import Record
 from mediaflow.records.states import Kind
@@ -47,24 +45,7 @@ def recover(kind: JobKind[J], stale: Record[J]) -> str:
         return str(final.status)
     if kind.discard is not None:
         kind.discard(stale)  # before it is back in the line: a new attempt starts from nothing
-
-    def back(current: Record[J]) -> Record[J] | None:
-        if current.status != kind.running or current.doc.claim_id != dead:
-            return None
-        line = waiting.waiting_lookup(
-            kind.line, current.doc.rank, current.created_at, current.project_id, current.id
-        )
-        return replace(current.evolve(status=kind.waiting, claim_id=None, progress=0), lookup=line)
-
-    requeued = store.update(kind.model, stale.project_id, stale.id, back)
-    if requeued.status == kind.waiting and requeued.version != stale.version:
-        runner.wake(kind)
-        logger.warning(
-            "dead worker's job requeued",
-            extra={"job_id": stale.id, "kind": kind.model.KIND.value, "attempt": stale.doc.attempt},
-        )
-        return "requeued"
-    return str(requeued.status)
+    return runner.requeue(kind, stale)
 
 
 def check(kinds: Mapping[Kind, JobKind[Any]], body: str) -> str:

@@ -27,7 +27,7 @@ from typing import Any, Generic
 from mediaflow import clock, queues
 from mediaflow.errors import Conflict, NotFound
 from mediaflow.jobs import waiting
-from mediaflow.jobs.kind import J, JobFailed, JobKind, Skip
+from mediaflow.jobs.kind import HandedOff, J, JobFailed, JobKind, Skip
 from mediaflow.observability import logger, tracer_span
 from mediaflow.records import store
 from mediaflow.records.model import Record
@@ -41,7 +41,7 @@ class Job(Generic[J]):
 
     def __init__(self, kind: JobKind[J], record: Record[J], remaining_ms: Callable[[], int]) -> None:
         self.kind, self.record, self._remaining_ms = kind, record, remaining_ms
-        self.percent = 0
+        self.percent, self.started = 0, time.monotonic()
         self.stopped = threading.Event()  # canceled, or the claim was taken over
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._beat_loop, name=f"heartbeat-{record.id}", daemon=True)
@@ -72,7 +72,9 @@ class Job(Generic[J]):
             return replace(current.evolve(progress=max(current.doc.progress, self.percent)), lookup=lookup)
 
         try:
-            store.update(kind.model, self.record.project_id, self.record.id, mutate)
+            written = store.update(kind.model, self.record.project_id, self.record.id, mutate)
+            if kind.on_beat is not None and not self.stopped.is_set():
+                kind.on_beat(written, written.doc.progress)
         except NotFound:
             self.stopped.set()
         except Conflict:
@@ -167,28 +169,81 @@ def _run(kind: JobKind[J], record: Record[J], remaining_ms: Callable[[], int]) -
         kind.on_start(record)
     context = {"job_id": record.id, "kind": kind.model.KIND.value, "attempt": record.doc.attempt}
     logger.info("job claimed", extra=context)
-    status, changes = kind.failed, {}
+    status, changes, crashed = kind.failed, {}, False
     with Job(kind, record, remaining_ms) as job, tracer_span(f"run {kind.model.KIND.value}"):
         try:
-            changes = kind.run(job)
-            status = kind.succeeded
+            outcome = kind.run(job)
+            if isinstance(outcome, HandedOff):
+                return _hand_off(kind, job, outcome.changes, time.monotonic() - began)
+            changes, status = outcome, kind.succeeded
         except JobFailed as exc:
             changes = {**exc.changes, "error_code": exc.code, "error_message": exc.message}
-        except Exception:
+            crashed = exc.retryable
+        except Exception as exc:
             logger.exception("job crashed", extra=context)
-            changes = {"error_code": kind.crashed.code, "error_message": kind.crashed.message}
+            message = f"{kind.crashed.message} ({type(exc).__name__}: {str(exc)[:200]})"
+            changes = {"error_code": kind.crashed.code, "error_message": message}
+            crashed = True
     elapsed = time.monotonic() - began
+    if crashed and kind.retry_crashes and record.doc.attempt < get_settings().jobs.max_attempts:
+        return requeue(kind, job.record, cost_s=elapsed)  # a crash may be transient: another attempt
     final = finish(kind, record.project_id, record.id, status, changes, claim_id=job.claim_id, cost_s=elapsed)
-    if final.status == kind.failed and final.doc.claim_id == job.claim_id and kind.discard is not None:
-        kind.discard(final)  # only the attempt that failed it: a zombie never deletes a live one's files
+    mine = final.doc.claim_id == job.claim_id
+    if kind.discard is not None and mine and final.status in (kind.failed, kind.canceled):
+        kind.discard(final)  # only the attempt that held it: a zombie never deletes a live one's files
     logger.info("job ended", extra={**context, "status": final.status, "seconds": round(elapsed, 3)})
     return str(final.status)
 
 
+def _hand_off(kind: JobKind[J], job: Job[J], changes: dict[str, Any], seconds: float) -> str:
+    """The job goes on elsewhere (e.g. in parts of its own): it stays running, out of the running
+    index (the parts carry the heartbeats now), without a claim, its cost so far recorded."""
+    mine = job.claim_id
+
+    def release(current: Record[J]) -> Record[J] | None:
+        if current.status != kind.running or current.doc.claim_id != mine:
+            return None
+        fields = {**changes, **cost_changes(current.doc, seconds), "claim_id": None}
+        return replace(current.evolve(**fields), lookup=None)
+
+    final = store.update(kind.model, job.record.project_id, job.record.id, release)
+    logger.info("job handed off", extra={"job_id": job.record.id, "status": final.status})
+    return "handed-off"
+
+
+def requeue(kind: JobKind[J], stale: Record[J], *, cost_s: float = 0.0) -> str:
+    """Put an attempt's job back in its line at its old rank (and wake a worker); a no-op unless
+    that attempt still holds it. Returns "requeued" or the job's status."""
+    dead = stale.doc.claim_id
+
+    def back(current: Record[J]) -> Record[J] | None:
+        if current.status != kind.running or current.doc.claim_id != dead:
+            return None
+        line = waiting.waiting_lookup(
+            kind.line, current.doc.rank, current.created_at, current.project_id, current.id
+        )
+        fields = {**cost_changes(current.doc, cost_s), "claim_id": None, "progress": 0}
+        return replace(current.evolve(status=kind.waiting, **fields), lookup=line)
+
+    requeued = store.update(kind.model, stale.project_id, stale.id, back)
+    if requeued.status == kind.waiting and requeued.version != stale.version:
+        wake(kind)
+        logger.warning(
+            "job requeued for another attempt",
+            extra={"job_id": stale.id, "kind": kind.model.KIND.value, "attempt": stale.doc.attempt},
+        )
+        return "requeued"
+    return str(requeued.status)
+
+
 def cost_changes(doc: Any, seconds: float) -> dict[str, float]:
     """The body changes that add one invocation's billed time to a job's cost."""
+    return _cost(doc.compute_s, doc.gb_s, seconds)
+
+
+def _cost(compute_s: float, gb_s: float, seconds: float) -> dict[str, float]:
     memory_gb = get_settings().jobs.function_memory_mb / 1024
-    return {"compute_s": round(doc.compute_s + seconds, 3), "gb_s": round(doc.gb_s + seconds * memory_gb, 3)}
+    return {"compute_s": round(compute_s + seconds, 3), "gb_s": round(gb_s + seconds * memory_gb, 3)}
 
 
 def end(
@@ -215,7 +270,10 @@ def end(
         if only_from is not None and current.status not in only_from:
             return None
         ended = True
-        fields = {**changes, "end_time": clock.key_time(clock.now()), **cost_changes(current.doc, cost_s)}
+        fields = {**changes, "end_time": clock.key_time(clock.now())}
+        fields |= _cost(
+            fields.get("compute_s", current.doc.compute_s), fields.get("gb_s", current.doc.gb_s), cost_s
+        )
         if status == kind.succeeded:
             fields["progress"] = 100
         return replace(current.evolve(status=status, **fields), lookup=None)

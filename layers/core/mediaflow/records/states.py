@@ -27,6 +27,18 @@ class Kind(StrEnum):
     SMART_COVER = "SMART_COVER"
     CI_TEMPLATE = "CI_TEMPLATE"
     CI_QUEUE = "CI_QUEUE"
+    TRANSCODE_PART = "TRANSCODE_PART"
+
+
+class PartState(StrEnum):
+    """A part of a split transcoding task (a chunk, the audio, the join)."""
+
+    HELD = "HELD"  # beyond the task's cap on parts in flight (or waiting for the parts it joins)
+    WAITING = "WAITING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
 
 
 class VideoState(StrEnum):
@@ -232,6 +244,25 @@ CI_QUEUE = StateMachine(
     Kind.CI_QUEUE, Q.ACTIVE, _edges({Q.ACTIVE: {Q.PAUSED}, Q.PAUSED: {Q.ACTIVE}}), frozenset()
 )
 
+P = PartState
+# A part is held until the task's cap lets it in, waits in the transcoding line, runs; a worker
+# that dies (or a crash) puts it back (RUNNING -> WAITING) until its attempts are used up.
+TRANSCODE_PART = StateMachine(
+    kind=Kind.TRANSCODE_PART,
+    initial=P.HELD,
+    transitions=_edges(
+        {
+            P.HELD: {P.WAITING, P.CANCELED},
+            P.WAITING: {P.RUNNING, P.CANCELED, P.FAILED},
+            P.RUNNING: {P.DONE, P.FAILED, P.CANCELED, P.WAITING},
+            P.DONE: set(),
+            P.FAILED: set(),
+            P.CANCELED: set(),
+        }
+    ),
+    terminal=frozenset({P.DONE, P.FAILED, P.CANCELED}),
+)
+
 MACHINES: dict[Kind, StateMachine] = {
     m.kind: m
     for m in (
@@ -245,6 +276,7 @@ MACHINES: dict[Kind, StateMachine] = {
         SMART_COVER,
         CI_TEMPLATE,
         CI_QUEUE,
+        TRANSCODE_PART,
     )
 }
 

@@ -260,6 +260,8 @@ def _video_args(plan: Plan, video: VideoPlan, packaged_fmp4: bool) -> list[str]:
 
 def _keyframe_interval(spec: RenditionSpec) -> int | None:
     """Key frames at exact multiples of the segment length, so every segment starts with one."""
+    if spec.key_frame_interval:
+        return spec.key_frame_interval
     if spec.pack_type == "HLS+DASH":
         return math.gcd(spec.hls_interval, spec.dash_interval)
     return {"HLS": spec.hls_interval, "DASH": spec.dash_interval}.get(spec.pack_type)
@@ -271,10 +273,11 @@ def _audio_args(audio: AudioPlan) -> list[str]:
     return args + (["-ar", str(audio.sample_rate)] if audio.sample_rate else [])
 
 
-def _hls(plan: Plan) -> list[tuple[str, str]]:
+def _hls(plan: Plan, start_number: int = 0) -> list[tuple[str, str]]:
     name, spec = plan.spec.output_name, plan.spec
     seg = f"{name}_%03d.m4s" if plan.fmp4 else f"{name}_%03d.ts"
     opts = [("hls_time", str(spec.hls_interval)), ("hls_playlist_type", "vod")]
+    opts += [("start_number", str(start_number))] if start_number else []
     opts += [("hls_flags", "independent_segments"), ("hls_segment_type", "fmp4" if plan.fmp4 else "mpegts")]
     opts += [("hls_segment_filename", seg)]
     return opts + ([("hls_fmp4_init_filename", f"{name}_init.mp4")] if plan.fmp4 else [])
@@ -291,10 +294,14 @@ def _flags(opts: list[tuple[str, str]]) -> list[str]:
     return [x for key, value in opts for x in (f"-{key}", value)]
 
 
-def _output_args(plan: Plan) -> list[str]:
+def _output_args(plan: Plan, chunk_start: float | None = None) -> list[str]:
     name, pack = plan.spec.output_name, plan.spec.pack_type
     common = ["-map_metadata", "-1", "-map_chapters", "-1", "-max_muxing_queue_size", "1024"]
     common += ["-protocol_whitelist", "file"]
+    if chunk_start is not None and pack == "HLS":  # a chunk's segments, on the whole source's timeline
+        first = round(chunk_start / plan.spec.hls_interval)
+        offset = ["-output_ts_offset", _num(chunk_start)]
+        return [*common, *offset, "-f", "hls", *_flags(_hls(plan, first)), f"{name}.m3u8"]
     if pack == "HLS+DASH":  # encoded once, muxed twice; tee needs the encoders' global headers
         slaves = [("hls", _hls(plan), f"{name}.m3u8"), ("dash", _dash(plan), f"{name}.mpd")]
         specs = [
@@ -316,8 +323,14 @@ def command(
     plans: list[Plan],
     info: MediaInfo,
     segment: tuple[float, float] | None = None,
+    *,
+    chunk: bool = False,
 ) -> list[str]:
-    """The argv for the encodable ``plans``; ``target`` is an absolute path or the relay URL."""
+    """The argv for the encodable ``plans``; ``target`` is an absolute path or the relay URL.
+
+    ``segment`` encodes only that part of the source; with ``chunk`` its HLS outputs keep the
+    whole source's timeline (timestamps and segment numbers continue where the previous chunk's
+    ended), so the chunks of a split task play as one stream."""
     plans = [p for p in plans if p.encodes]
     if not plans:
         raise ValueError("nothing to encode")
@@ -350,5 +363,5 @@ def command(
             argv += _video_args(plan, plan.video, plan.spec.pack_type != "HLS" or plan.fmp4)
         if plan.audio is not None:
             argv += ["-map", f"0:{info.audio[0].index}", *_audio_args(plan.audio)]
-        argv += _output_args(plan)
+        argv += _output_args(plan, segment[0] if chunk and segment else None)
     return argv

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from mediaflow.jobs.model import JobDoc
+from mediaflow.media.models import MediaInfo
 from mediaflow.records.model import RecordDoc
 from mediaflow.records.states import Kind
 from mediaflow.transcode.spec import RenditionSpec
@@ -16,6 +17,16 @@ class TaskOutput(BaseModel):
     template_id: int
     files: list[str]  # relative to the task's output directory
     main_file: str | None
+
+
+class SplitInfo(BaseModel):
+    """How a long task was split (``split_plan``): what every part needs to do its share."""
+
+    chunk_s: float
+    chunks: int
+    source: MediaInfo  # probed once by the plan; parts do not probe again
+    work_prefix: str  # intermediate objects (pieces, audio tracks), removed by the join
+    reason: str = ""
 
 
 class TaskDoc(JobDoc):
@@ -38,6 +49,20 @@ class TaskDoc(JobDoc):
     output_file_name: list[str] = Field(default_factory=list)
     outputs: list[TaskOutput] = Field(default_factory=list)
     chunks: int = 0  # parts the source was encoded in (0 until it is planned; 1: a single pass)
+    split: SplitInfo | None = None
+
+
+class PartDoc(JobDoc):
+    """One part of a split task: a chunk of the video (every rendition), the audio, or the join."""
+
+    KIND: ClassVar[Kind] = Kind.TRANSCODE_PART
+
+    task_id: str  # the task record's id (same project)
+    role: Literal["video", "audio", "join"]
+    index: int = 0
+    start_s: float = 0.0
+    end_s: float = 0.0
+    result: dict[str, Any] = Field(default_factory=dict)  # what it produced, for the join
 
 
 class TemplateDoc(RecordDoc):

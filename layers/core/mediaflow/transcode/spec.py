@@ -43,6 +43,9 @@ class RenditionSpec(BaseModel):
     hls_interval: int = Field(5, ge=2, le=10)  # HLS segment length, seconds
     dash_interval: int = Field(5, ge=2, le=10)  # DASH segment length, seconds
     output_name: str = Field(min_length=1, max_length=180)  # file name without extension
+    # Key frames forced every N s whatever the pack type: set only on the chunks of a split task,
+    # whose MP4 pieces must keep the key frame grid of the DASH output they are joined into.
+    key_frame_interval: int | None = Field(None, ge=1, le=10)
 
     @property
     def audio_only(self) -> bool:

@@ -1,9 +1,12 @@
-"""Runs one transcoding task (the ``TASKS`` job kind): probe, check it fits, encode, upload.
+"""Runs one transcoding task (the ``TASKS`` job kind): probe, plan, then one pass or a split.
 
 The job runner (``jobs.runner``) claims the most urgent waiting task, keeps its heartbeat and
 progress, stops it on cancel, recovers it when its worker dies and settles it; this module only
-says what one task does. The engine encodes from a presigned GET through the loopback relay: the
-source is read with range requests, never copied whole to /tmp.
+says what one task does. The plan (``split_plan``, from the measured cost model) chooses: one
+pass - probe, encode every rendition in one ffmpeg, upload - or a split: the task hands off to
+its parts (``parts``: chunks encoded in parallel, the audio once, then the join), which end it.
+The engine encodes from a presigned GET through the loopback relay: the source is read with
+range requests, never copied whole to /tmp.
 """
 
 from __future__ import annotations
@@ -14,21 +17,24 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from mediaflow.jobs.kind import Failure, JobFailed, JobKind
+from mediaflow.jobs.kind import Failure, HandedOff, JobFailed, JobKind
 from mediaflow.jobs.runner import Job
 from mediaflow.media.models import MediaInfo
 from mediaflow.media.probe import ProbeError, probe
 from mediaflow.observability import logger, tracer_span
+from mediaflow.records import store
 from mediaflow.records.model import Record
 from mediaflow.records.states import TaskState
 from mediaflow.settings import get_settings
 from mediaflow.storage import objects
-from mediaflow.transcode import task_events, video_tasks
+from mediaflow.transcode import split_plan, task_events, video_tasks
+from mediaflow.transcode.ffmpeg_args import MASTER_NAME
 from mediaflow.transcode.media_views import source_info
-from mediaflow.transcode.records import TaskDoc, TaskOutput
+from mediaflow.transcode.records import SplitInfo, TaskDoc, TaskOutput
 from mediaflow.transcode.spec import RenditionSpec
 
 SAFETY_MARGIN_S = 60.0
+WORK_PREFIX = "work/"  # intermediate objects of split tasks; a lifecycle rule expires leftovers
 TOO_LONG = "MPC.10069"
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -49,15 +55,58 @@ def _probe_source(key: str) -> MediaInfo:
         raise JobFailed(code, f"The input file cannot be transcoded: {exc.message}") from exc
 
 
-def _check_fits(info: MediaInfo, renditions: list[RenditionSpec], remaining_s: float) -> None:
-    outputs = max(1, sum(1 for r in renditions if not r.audio_only))
-    estimate = info.duration_s * outputs * get_settings().transcode_seconds_per_source_second
-    if estimate > remaining_s - SAFETY_MARGIN_S:
+def _decide(info: MediaInfo, renditions: list[RenditionSpec], remaining_s: float) -> split_plan.Decision:
+    settings = get_settings()
+    if info.duration_s > settings.max_source_seconds:
         raise JobFailed(
             TOO_LONG,
-            f"The task needs about {estimate:.0f} s of encoding, more than one function invocation allows "
-            f"({remaining_s:.0f} s left); split the source or use fewer renditions.",
+            f"The source lasts {info.duration_s:.0f} s, longer than the {settings.max_source_seconds:.0f} s "
+            "a task accepts (MEDIAFLOW_MAX_SOURCE_SECONDS).",
         )
+    try:
+        return split_plan.decide(
+            info,
+            renditions,
+            budget_s=remaining_s - SAFETY_MARGIN_S,
+            memory_mb=settings.jobs.function_memory_mb,
+            parallel=settings.transcode_parallel,
+            min_chunk_s=settings.min_chunk_s,
+            mode=settings.transcode_split,
+        )
+    except split_plan.TooLong as exc:
+        raise JobFailed(
+            TOO_LONG, f"The task cannot be encoded within one function invocation: {exc}."
+        ) from exc
+
+
+def _split(job: Job[TaskDoc], info: MediaInfo, decision: split_plan.Decision) -> HandedOff:
+    """Record the plan on the task, then make its parts; the task goes on in them."""
+    from mediaflow.transcode import split_task
+    from mediaflow.transcode.parts import PARTS
+
+    task = job.record
+    split = SplitInfo(
+        chunk_s=decision.chunk_s,
+        chunks=len(decision.chunks),
+        source=info,
+        work_prefix=f"{WORK_PREFIX}{task.project_id}/{task.id}/",
+        reason=decision.reason,
+    )
+    mine = job.claim_id
+
+    def plan(current: Record[TaskDoc]) -> Record[TaskDoc] | None:
+        if current.status != TaskState.TRANSCODING or current.doc.claim_id != mine:
+            return None
+        return current.evolve(split=split, chunks=split.chunks, progress=split_task.PLAN_WEIGHT)
+
+    planned = store.update(TaskDoc, task.project_id, task.id, plan)
+    if planned.doc.split is None or planned.doc.claim_id != mine:
+        raise JobFailed("MPC.10212", "The task was canceled.")
+    audio = bool(info.audio) and any(r.audio is not None for r in task.doc.renditions)
+    chunks = [(c.start_s, c.end_s) for c in decision.chunks]
+    split_task.create_parts(PARTS, planned, chunks, audio, get_settings().transcode_parallel)
+    logger.info("task split", extra={"task_id": task.id, "plan": decision.reason})
+    return HandedOff()
 
 
 def _upload(workdir: Path, files: list[str], out_dir: str, task_id: str) -> None:
@@ -67,7 +116,7 @@ def _upload(workdir: Path, files: list[str], out_dir: str, task_id: str) -> None
         objects.upload_file(str(path), out_dir + relative, content_type, owner=task_id)
 
 
-def run(job: Job[TaskDoc]) -> dict[str, Any]:
+def run(job: Job[TaskDoc]) -> dict[str, Any] | HandedOff:
     from mediaflow.transcode.engine import encode  # imported here: only the worker needs it
 
     task = job.record.doc
@@ -76,7 +125,9 @@ def run(job: Job[TaskDoc]) -> dict[str, Any]:
     with tracer_span("probe"):
         info = _probe_source(task.source_key)
     phases["probe_s"] = time.monotonic() - began
-    _check_fits(info, task.renditions, job.remaining_s())
+    decision = _decide(info, task.renditions, job.remaining_s())
+    if decision.split:
+        return _split(job, info, decision)
     workdir = Path(get_settings().transcode_work_dir) / f"mf-task-{job.record.id}-{uuid.uuid4().hex[:8]}"
     workdir.mkdir(parents=True)
     try:
@@ -139,7 +190,7 @@ def discard(task: Record[TaskDoc]) -> None:
     only objects this task wrote (another task's outputs in the same folder stay)."""
     doc = task.doc
     found = [key for r in doc.renditions for key in objects.list_keys(doc.output_dir + r.output_name)]
-    objects.delete_owned([*found, doc.output_dir + "master.m3u8"], task.id)
+    objects.delete_owned([*found, doc.output_dir + f"{MASTER_NAME}.m3u8"], task.id)
 
 
 def _on_start(task: Record[TaskDoc]) -> None:
@@ -147,9 +198,21 @@ def _on_start(task: Record[TaskDoc]) -> None:
 
 
 def _on_end(task: Record[TaskDoc]) -> None:
+    if task.doc.split is not None and task.status != TaskState.SUCCEEDED:
+        _end_parts(task)
     if task.status in (TaskState.SUCCEEDED, TaskState.FAILED):
         task_events.publish_task_event(task, "TranscodeComplete")
     video_tasks.task_ended(task)
+
+
+def _end_parts(task: Record[TaskDoc]) -> None:
+    """A split task that failed or was canceled: stop its parts, remove what they wrote."""
+    from mediaflow.transcode import split_task
+    from mediaflow.transcode.parts import PARTS
+
+    split_task.cancel_parts(PARTS, task, "The task ended.")
+    discard(task)
+    split_task.remove_work(task)
 
 
 TASKS: JobKind[TaskDoc] = JobKind(

@@ -1,0 +1,200 @@
+"""The media work of a split task's parts: one chunk's video, the audio of the whole source.
+
+A chunk encodes the interval [start, end) of the source (accurate input seek: decode from the
+key frame before ``start``, output from ``start``; the chunk starts with an IDR frame) into every
+video rendition, in one decode (``split``, as a single pass does), with the same parameters as a
+single pass, no audio:
+
+- HLS: its segments, written where the task's output goes (numbered and timestamped on the whole
+  source's timeline: ``-start_number``, ``-output_ts_offset``), plus a local playlist the join
+  reads the segment durations from; HLS+DASH: the same (the DASH side is packaged at the join);
+- MP4 and DASH: a video-only MP4 piece (``<name>__piece.mp4``) for the join's stream-copy concat.
+
+Key frames are forced at multiples of the segment length from the chunk start, and chunk starts
+are multiples of every segment length (``split_plan.grid_s``), so the joined stream has the
+single pass's key frame grid and no segment straddles two chunks.
+
+The audio part encodes every distinct audio setting once over the whole source (so no chunk seam
+carries an encoder priming gap): an HLS audio rendition (``<name>_a.m3u8``) for HLS outputs, an
+AAC MP4 (``<name>_am.mp4``) for MP4/DASH outputs to be muxed at the join, and the task's
+audio-only outputs (MP3, ADTS) whole. It is an ordinary ``engine.encode`` of audio-only specs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from mediaflow.media import relay
+from mediaflow.media.models import MediaInfo
+from mediaflow.transcode import outputs
+from mediaflow.transcode.engine import RELAY_MAX_CHUNK, RELAY_TIMEOUT_S, RenditionResult, encode
+from mediaflow.transcode.ffmpeg_args import command, plan_renditions
+from mediaflow.transcode.progress import RunOutcome, run_ffmpeg
+from mediaflow.transcode.spec import RenditionSpec
+
+PIECE = "__piece"
+AUDIO_HLS, AUDIO_MP4 = "_a", "_am"
+
+
+class ChunkFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+def chunk_spec(spec: RenditionSpec) -> RenditionSpec:
+    """What a chunk encodes for one video rendition: the same video, no audio, HLS or a piece."""
+    pack = "HLS" if spec.pack_type in ("HLS", "HLS+DASH") else "MP4"
+    name = spec.output_name if pack == "HLS" else spec.output_name + PIECE
+    keys = {"DASH": spec.dash_interval, "HLS+DASH": math.gcd(spec.hls_interval, spec.dash_interval)}
+    update = {"audio": None, "pack_type": pack, "output_name": name}
+    return spec.model_copy(update={**update, "key_frame_interval": keys.get(spec.pack_type)})
+
+
+def video_renditions(renditions: list[RenditionSpec]) -> list[RenditionSpec]:
+    return [r for r in renditions if not r.audio_only and r.video is not None]
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """One encode of the source audio, shared by the renditions with the same audio settings."""
+
+    spec: RenditionSpec  # audio-only: HLS (an audio rendition group) or MP4 (for the join)
+    users: tuple[str, ...]  # output names of the renditions it serves
+
+
+def audio_tracks(renditions: list[RenditionSpec], info: MediaInfo) -> list[AudioTrack]:
+    """The distinct audio settings of the video renditions, per packaging (HLS / MP4 join)."""
+    if not info.audio:
+        return []
+    tracks: dict[tuple[str, str], AudioTrack] = {}
+    for spec in video_renditions(renditions):
+        if spec.audio is None:
+            continue
+        wants = ["HLS"] if spec.pack_type == "HLS" else ["MP4"] if spec.pack_type in ("MP4", "DASH") else []
+        wants = wants or ["HLS", "MP4"]  # HLS+DASH: both
+        for pack in wants:
+            key = (pack, spec.audio.model_dump_json())
+            if key in tracks:
+                found = tracks[key]
+                tracks[key] = AudioTrack(found.spec, (*found.users, spec.output_name))
+                continue
+            name = spec.output_name + (AUDIO_HLS if pack == "HLS" else AUDIO_MP4)
+            made = spec.model_copy(
+                update={"video": None, "pack_type": pack, "output_name": name, "template_id": 0}
+            )
+            tracks[key] = AudioTrack(made, (spec.output_name,))
+    return list(tracks.values())
+
+
+def track_for(tracks: list[AudioTrack], output_name: str, pack: str) -> AudioTrack | None:
+    return next((t for t in tracks if output_name in t.users and t.spec.pack_type == pack), None)
+
+
+def encode_audio(
+    source: str,
+    renditions: list[RenditionSpec],
+    info: MediaInfo,
+    workdir: Path,
+    *,
+    on_progress: Callable[[float], None] | None,
+    should_stop: Callable[[], bool] | None,
+    deadline_s: float,
+) -> tuple[list[AudioTrack], list[RenditionResult]]:
+    """Every shared audio track and every audio-only output, in one decode of the source audio."""
+    tracks = audio_tracks(renditions, info)
+    specs = [t.spec for t in tracks] + [r for r in renditions if r.audio_only or r.video is None]
+    if not specs:
+        return tracks, []
+    results = encode(
+        source,
+        specs,
+        workdir,
+        source_info=info,
+        on_progress=on_progress,
+        should_stop=should_stop,
+        deadline_s=deadline_s,
+    )
+    return tracks, results
+
+
+@dataclass
+class ChunkOutput:
+    output_name: str  # the rendition's
+    files: list[str]  # in workdir: HLS segments, or the MP4 piece
+    segments: list[tuple[str, float]] = field(default_factory=list)  # (uri, duration) for HLS
+    init: str | None = None  # an fMP4 HLS init segment
+    codecs: str = ""  # RFC 6381 codecs of the video (for the master playlist)
+    media: MediaInfo | None = None  # the chunk's probe (codec, size, frame rate of the rendition)
+
+
+def encode_chunk(
+    source: str,
+    renditions: list[RenditionSpec],
+    info: MediaInfo,
+    workdir: Path,
+    interval: tuple[float, float],
+    *,
+    on_progress: Callable[[float], None] | None,
+    should_stop: Callable[[], bool] | None,
+    deadline_s: float,
+) -> list[ChunkOutput]:
+    """Encode [start, end) of ``source`` into every video rendition; raises ChunkFailed."""
+    specs = [chunk_spec(r) for r in video_renditions(renditions)]
+    plans = [p for p in plan_renditions(specs, info) if p.encodes]
+    if not plans:
+        return []
+    workdir.mkdir(parents=True, exist_ok=True)
+    duration = interval[1] - interval[0]
+    kind, target = relay.check_source(source)
+
+    def execute(url: str, whitelist: Literal["file", "http,tcp"]) -> RunOutcome:
+        argv = command(url, whitelist, plans, info, interval, chunk=True)
+        return run_ffmpeg(
+            argv,
+            workdir,
+            duration_s=duration,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            deadline_s=deadline_s,
+        )
+
+    if kind == "file":
+        outcome = execute(target, "file")
+    else:
+        with relay.serve(target, timeout_s=RELAY_TIMEOUT_S, max_chunk=RELAY_MAX_CHUNK) as local:
+            outcome = execute(local, "http,tcp")
+    if outcome.canceled:
+        raise ChunkFailed("Canceled", "the chunk was stopped")
+    if outcome.timed_out:
+        raise ChunkFailed("Timeout", "the chunk did not finish within its deadline")
+    if outcome.returncode != 0:
+        tail = outcome.stderr.strip().splitlines()[-1:] or [f"ffmpeg exited with {outcome.returncode}"]
+        raise ChunkFailed("MPC.10125", f"the chunk {interval[0]:g}-{interval[1]:g} s failed: {tail[0][:300]}")
+    return [_collect(plan.spec, plan, workdir) for plan in plans]
+
+
+def _collect(spec: RenditionSpec, plan: object, workdir: Path) -> ChunkOutput:
+    from mediaflow.transcode.ffmpeg_args import Plan
+
+    assert isinstance(plan, Plan)
+    if spec.pack_type == "HLS":
+        playlist = workdir / f"{spec.output_name}.m3u8"
+        if not playlist.exists():
+            raise ChunkFailed("MPC.10050", f"the chunk wrote no playlist for {spec.output_name}")
+        segments, init = outputs.hls_segments(playlist)
+        info, data = outputs.probe_output(playlist)
+        files = [s.uri for s in segments] + ([init] if init else [])
+        made = ChunkOutput(spec.output_name, files, [(s.uri, s.duration_s) for s in segments], init)
+    else:
+        piece = workdir / plan.main_file
+        if not piece.exists():
+            raise ChunkFailed("MPC.10050", f"the chunk wrote no piece for {spec.output_name}")
+        info, data = outputs.probe_output(piece)
+        made = ChunkOutput(spec.output_name.removesuffix(PIECE), [plan.main_file])
+    made.codecs, made.media = outputs.codecs(data), info
+    return made
