@@ -74,7 +74,10 @@ def make_clip(
     args: list[str] = []
     if rotate is not None:
         args += ["-autorotate", "0", "-display_rotation", str(-rotate)]
-    args += ["-f", "lavfi", "-i", f"{source}=size={width}x{height}:rate={fps}:duration={seconds}"]
+    if source in ("mandelbrot", "life", "cellauto"):  # sources without a duration option
+        args += ["-f", "lavfi", "-t", str(seconds), "-i", f"{source}=size={width}x{height}:rate={fps}"]
+    else:
+        args += ["-f", "lavfi", "-i", f"{source}=size={width}x{height}:rate={fps}:duration={seconds}"]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
     args += ["-map", "0:v"] + (["-map", "1:a"] if audio else [])

@@ -232,6 +232,7 @@ class _Job:
     workdir: Path
     info: MediaInfo
     segment: tuple[float, float] | None
+    split_timeline: bool = False
     results: dict[int, RenditionResult] = field(default_factory=dict)
     raw: dict[int, Any] = field(default_factory=dict)  # ffprobe JSON of each main file
 
@@ -241,11 +242,15 @@ class _Job:
             outputs.remove_files(plan, self.workdir)
         if kind == "file":
             return run_ffmpeg(
-                command(target, "file", todo, self.info, self.segment), self.workdir, **run
+                command(target, "file", todo, self.info, self.segment, split_timeline=self.split_timeline),
+                self.workdir,
+                **run,
             ), None
         with relay.serve(target, timeout_s=RELAY_TIMEOUT_S, max_chunk=RELAY_MAX_CHUNK) as local:
             outcome = run_ffmpeg(
-                command(local, "http,tcp", todo, self.info, self.segment), self.workdir, **run
+                command(local, "http,tcp", todo, self.info, self.segment, split_timeline=self.split_timeline),
+                self.workdir,
+                **run,
             )
             failure = local.failure if outcome.returncode else None
             return outcome, failure.message if failure else None
@@ -291,10 +296,13 @@ def encode(
     should_stop: Callable[[], bool] | None = None,
     deadline_s: float | None = None,
     segment: tuple[float, float] | None = None,
+    split_timeline: bool = False,
 ) -> list[RenditionResult]:
-    """Encode ``source`` into every rendition under ``workdir``; one result per rendition, in order."""
+    """Encode ``source`` into every rendition under ``workdir``; one result per rendition, in order.
+    ``split_timeline``: HLS outputs on a split task's timeline (its audio rendition)."""
     started = time.monotonic()
-    job = _Job(plan_renditions(renditions, source_info), Path(workdir).absolute(), source_info, segment)
+    plans = plan_renditions(renditions, source_info)
+    job = _Job(plans, Path(workdir).absolute(), source_info, segment, split_timeline)
     job.workdir.mkdir(parents=True, exist_ok=True)
     _check_segment(segment, job.plans)
     for plan in job.plans:

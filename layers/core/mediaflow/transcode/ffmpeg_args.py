@@ -31,6 +31,27 @@ MP3_RATES = (48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
 LEVELS = re.compile(r"1b|[1-6](\.[0-3])?")
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")  # no leading "-" (an option) or "."
 MASTER_NAME = "master"
+# Where a split task's HLS timeline starts (video chunks and the audio rendition alike): far enough
+# from zero that no chunk's first decode timestamp is negative (B-frame delay), which ffmpeg would
+# shift differently for the first chunk than for the others (measured: +2 frames, chunk 0 only).
+SPLIT_TIMELINE_S = 10.0
+KEY_EPSILON_S = 0.001  # forced key frame times are compared with this slack (float rounding of t)
+
+
+@dataclass(frozen=True)
+class ChunkCut:
+    """The chunk [start, end) of a split task, encoded with ``preroll`` seconds before it and
+    ``overlap`` after it (so rate control and look-ahead see what a single pass would at its
+    seams), with key frames forced at ``start`` and ``end``; the extra is dropped afterwards."""
+
+    start: float
+    end: float
+    preroll: float = 0.0
+    overlap: float = 0.0
+
+    @property
+    def read(self) -> tuple[float, float]:
+        return self.start - self.preroll, self.end + self.overlap
 
 
 class ErrorCode(StrEnum):
@@ -232,7 +253,14 @@ def _num(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _video_args(plan: Plan, video: VideoPlan, packaged_fmp4: bool) -> list[str]:
+def _time(value: float) -> str:
+    """A time in seconds to the microsecond (``_num``'s 6 digits would round 7199.96 to 7200)."""
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return f"{value:.6f}"
+
+
+def _video_args(plan: Plan, video: VideoPlan, packaged_fmp4: bool, cut: ChunkCut | None = None) -> list[str]:
     spec = video.spec
     args = ["-c:v", "libx264" if video.codec == "h264" else "libx265", "-preset", spec.preset]
     if video.codec == "h264":
@@ -253,7 +281,11 @@ def _video_args(plan: Plan, video: VideoPlan, packaged_fmp4: bool) -> list[str]:
     else:
         args += ["-crf", str(CRF[video.codec])]
     interval = _keyframe_interval(plan.spec)
-    if interval:
+    if cut is not None:  # key frames at the chunk's start and end too, on the source's grid
+        every = str(interval) if interval else _time(cut.end - cut.start)
+        shift = f"t+{_num(KEY_EPSILON_S)}-{_time(cut.preroll)}"
+        args += ["-force_key_frames:v", f"expr:gte({shift},n_forced*{every})"]
+    elif interval:
         args += ["-force_key_frames:v", f"expr:gte(t,n_forced*{interval})"]
     return args
 
@@ -294,14 +326,22 @@ def _flags(opts: list[tuple[str, str]]) -> list[str]:
     return [x for key, value in opts for x in (f"-{key}", value)]
 
 
-def _output_args(plan: Plan, chunk_start: float | None = None) -> list[str]:
+def _output_args(plan: Plan, cut: ChunkCut | None = None) -> list[str]:
     name, pack = plan.spec.output_name, plan.spec.pack_type
     common = ["-map_metadata", "-1", "-map_chapters", "-1", "-max_muxing_queue_size", "1024"]
     common += ["-protocol_whitelist", "file"]
-    if chunk_start is not None and pack == "HLS":  # a chunk's segments, on the whole source's timeline
-        first = round(chunk_start / plan.spec.hls_interval)
-        offset = ["-output_ts_offset", _num(chunk_start)]
-        return [*common, *offset, "-f", "hls", *_flags(_hls(plan, first)), f"{name}.m3u8"]
+    if cut is not None and pack == "HLS":  # a split task's segments, on the source's timeline
+        first = round(cut.start / plan.spec.hls_interval) - (1 if cut.preroll else 0)
+        offset = ["-output_ts_offset", _time(cut.start - cut.preroll + SPLIT_TIMELINE_S)]
+        opts = _hls(plan, first) + ([("hls_init_time", _num(cut.preroll))] if cut.preroll else [])
+        return [*common, *offset, "-f", "hls", *_flags(opts), f"{name}.m3u8"]
+    if cut is not None and pack == "MP4":  # a split task's piece: cut at its key frames, extra apart
+        span = cut.read[1] - cut.read[0]
+        times = [t for t in (cut.preroll, cut.preroll + cut.end - cut.start) if 0 < t < span - 1e-6]
+        split = ["-f", "segment", "-segment_format", "mp4", "-reset_timestamps", "1"]
+        split += ["-segment_time_delta", "0.005"]  # cut at a key frame standing exactly at the time
+        split += ["-segment_times", ",".join(_time(t) for t in times)] if times else []
+        return [*common, *split, f"{name}_%d.mp4"]
     if pack == "HLS+DASH":  # encoded once, muxed twice; tee needs the encoders' global headers
         slaves = [("hls", _hls(plan), f"{name}.m3u8"), ("dash", _dash(plan), f"{name}.mpd")]
         specs = [
@@ -324,13 +364,16 @@ def command(
     info: MediaInfo,
     segment: tuple[float, float] | None = None,
     *,
-    chunk: bool = False,
+    cut: ChunkCut | None = None,
+    split_timeline: bool = False,
 ) -> list[str]:
     """The argv for the encodable ``plans``; ``target`` is an absolute path or the relay URL.
 
-    ``segment`` encodes only that part of the source; with ``chunk`` its HLS outputs keep the
+    ``segment`` encodes only that part of the source; a ``cut`` (a split task's chunk, read with
+    its pre-roll and overlap: pass ``cut.read`` as the segment) keeps its HLS outputs on the
     whole source's timeline (timestamps and segment numbers continue where the previous chunk's
-    ended), so the chunks of a split task play as one stream."""
+    ended), so the chunks of a split task play as one stream. ``split_timeline`` puts the HLS
+    outputs of a whole-source encode (a split task's audio) on that same timeline."""
     plans = [p for p in plans if p.encodes]
     if not plans:
         raise ValueError("nothing to encode")
@@ -342,8 +385,9 @@ def command(
         argv += ["-rw_timeout", str(HTTP_READ_TIMEOUT_US)]
     elif not Path(target).is_absolute():
         raise ValueError("a local source must be an absolute path")
+    segment = cut.read if cut is not None else segment
     if segment is not None:
-        argv += ["-ss", _num(segment[0]), "-to", _num(segment[1])]
+        argv += ["-ss", _time(segment[0]), "-to", _time(segment[1])]
     argv += ["-i", target]
     videos = [p for p in plans if p.video is not None]
     if videos:
@@ -360,8 +404,9 @@ def command(
     for plan in plans:
         if plan.video is not None:
             argv += ["-map", f"[v{plan.index}]"]
-            argv += _video_args(plan, plan.video, plan.spec.pack_type != "HLS" or plan.fmp4)
+            argv += _video_args(plan, plan.video, plan.spec.pack_type != "HLS" or plan.fmp4, cut)
         if plan.audio is not None:
             argv += ["-map", f"0:{info.audio[0].index}", *_audio_args(plan.audio)]
-        argv += _output_args(plan, segment[0] if chunk and segment else None)
+        whole = ChunkCut(0.0, 0.0) if split_timeline and plan.spec.pack_type == "HLS" else None
+        argv += _output_args(plan, cut or whole)
     return argv
