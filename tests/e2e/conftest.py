@@ -70,7 +70,10 @@ def api() -> Iterator[Api]:
         "MEDIAFLOW_STALE_AFTER_S": "8",
         "MEDIAFLOW_JOB_MAX_ATTEMPTS": "2",
     }
-    with LocalStack(REPO, extra_env=fast_callbacks) as stack:
+    # A 30 s transcoding invocation: a minute of 720p does not fit one, so it is split (the e2e
+    # split test); the other tests' clips are seconds long and run in one pass.
+    short = {"TranscodeWorkerTimeout": 30}
+    with LocalStack(REPO, extra_env=fast_callbacks, parameter_overrides=short) as stack:
         yield Api(stack)
 
 

@@ -159,11 +159,13 @@ def test_recovery_fails_a_job_silent_on_its_last_attempt_and_publishes_once(
         )
     assert claimed is not None
     job = claimed[1]
-    assert not [r for r in recovery.sweep(BY_KIND) if r.startswith(f"{job_id}:")]  # a fresh heartbeat
+    assert not [
+        r for r in recovery.sweep(BY_KIND) if r.startswith(f"{project}/{job_id}:")
+    ]  # a fresh heartbeat
     monkeypatch.setenv("MEDIAFLOW_STALE_AFTER_S", "0.001")
     settings.reset_settings()
     time.sleep(0.01)
-    assert f"{job_id}:Failed" in recovery.sweep(BY_KIND)  # silent on its last attempt
+    assert f"{project}/{job_id}:Failed" in recovery.sweep(BY_KIND)  # silent on its last attempt
     late = runner.finish(COVER_JOBS, project, job_id, "Success", {}, claim_id=job.doc.claim_id)
     assert late.status == "Failed"  # a late worker changes nothing
     final = store.get(CoverJobDoc, project, job_id)

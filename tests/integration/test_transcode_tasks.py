@@ -190,17 +190,21 @@ def test_a_silent_task_is_requeued_then_failed_after_its_last_attempt(
     settings.reset_settings()
     first = claim_own(project)
     assert first is not None and first.doc.attempt == 1
-    assert not [r for r in recovery.sweep(BY_KIND) if r.startswith(f"{first.id}:")]  # a fresh heartbeat
+    assert not [
+        r for r in recovery.sweep(BY_KIND) if r.startswith(f"{project}/{first.id}:")
+    ]  # a fresh heartbeat
     monkeypatch.setenv("MEDIAFLOW_STALE_AFTER_S", "0.001")
     settings.reset_settings()
     time.sleep(0.01)
-    assert f"{first.id}:requeued" in recovery.sweep(BY_KIND)
+    assert f"{project}/{first.id}:requeued" in recovery.sweep(BY_KIND)
     requeued = store.get(TaskDoc, project, first.id)
     assert (requeued.status, requeued.doc.claim_id, requeued.lookup is not None) == ("WAITING", None, True)
     second = claim_own(project)
     assert second is not None and second.doc.attempt == 2
     time.sleep(0.01)
-    assert f"{first.id}:FAILED" in recovery.sweep(BY_KIND)  # (other tests' claimed tasks are swept too)
+    assert f"{project}/{first.id}:FAILED" in recovery.sweep(
+        BY_KIND
+    )  # (other tests' claimed tasks are swept too)
     final = store.get(TaskDoc, project, first.id)
     assert final.status == "FAILED" and final.doc.error_code == "MPC.10050"
     assert final.lookup is None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mediaflow import aws
+from mediaflow import aws, settings
 from mediaflow.jobs import runner
 from mediaflow.records import store
 from mediaflow.records.model import Record
@@ -90,12 +90,17 @@ def test_non_media_input_fails_with_a_code(core_env: MotoStack, clip_dir: Path) 
     assert task.doc.error_message
 
 
-def test_a_task_too_long_for_one_invocation_fails_early(core_env: MotoStack, clip_dir: Path) -> None:
+def test_a_source_longer_than_the_limit_fails_early(
+    core_env: MotoStack, clip_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDIAFLOW_MAX_SOURCE_SECONDS", "3")
+    settings.reset_settings()
     project, _ = create_project("w-long")
-    task = run(project, make_clip(clip_dir, seconds=4), [MP4_180], remaining_ms=30_000)
+    task = run(project, make_clip(clip_dir, seconds=4), [MP4_180])
     assert task.status == "FAILED"
     assert task.doc.error_code == task_worker.TOO_LONG
-    assert "split" in task.doc.error_message
+    assert "longer than the 3 s" in (task.doc.error_message or "")
+    assert task.doc.end_time and not task.doc.outputs
 
 
 @pytest.mark.parametrize("status", ["SUCCEEDED"])

@@ -201,7 +201,7 @@ def test_audio_only_and_silent_sources() -> None:
 
 def test_segment_is_an_input_seek(source: Path) -> None:
     args = argv(source, [spec(video=VideoSpec())], segment=(3.0, 6.0))
-    assert args[args.index("-ss") : args.index("-i")] == ["-ss", "3", "-to", "6"]
+    assert args[args.index("-ss") : args.index("-i")] == ["-ss", "3.000000", "-to", "6.000000"]
     with pytest.raises(ValueError, match="MP4"):
         argv(source, [spec(pack="HLS", video=VideoSpec())], segment=(0.0, 3.0))
     with pytest.raises(ValueError):

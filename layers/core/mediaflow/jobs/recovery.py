@@ -79,5 +79,5 @@ def sweep(kinds: Mapping[Kind, JobKind[Any]]) -> list[str]:
             except NotFound:
                 continue
             if record.status == kind.running and _silent_for(record) >= get_settings().jobs.stale_after_s:
-                outcomes.append(f"{record.id}:{recover(kind, record)}")
+                outcomes.append(f"{record.project_id}/{record.id}:{recover(kind, record)}")
     return outcomes

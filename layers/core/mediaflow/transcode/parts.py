@@ -62,12 +62,15 @@ def run(job: Job[PartDoc]) -> dict[str, Any]:
         from mediaflow.transcode.join_task import run_join  # the join's own module
 
         return {"result": run_join(job, task, workdir)}
+    except JobFailed as exc:  # a part's failure may be transient (the source unreadable for a while)
+        retry = exc.code != "Canceled" and not job.should_stop()
+        raise JobFailed(exc.code, exc.message, retryable=retry, **exc.changes) from exc
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _deadline(job: Job[PartDoc]) -> float:
-    return max(10.0, job.remaining_s() - SAFETY_MARGIN_S)
+    return max(10.0, job.remaining_s() - min(SAFETY_MARGIN_S, job.remaining_s() / 5))
 
 
 def _video(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str, Any]:
@@ -86,7 +89,7 @@ def _video(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str,
             deadline_s=_deadline(job),
         )
     except chunk_media.ChunkFailed as exc:
-        raise JobFailed(exc.code, exc.message, retryable=exc.code != "Canceled") from exc
+        raise JobFailed(exc.code, exc.message) from exc
     outputs = []
     for output in made:
         entry: dict[str, Any] = {"name": output.output_name, "codecs": output.codecs, "segments": []}

@@ -33,7 +33,7 @@ from mediaflow.transcode.media_views import source_info
 from mediaflow.transcode.records import SplitInfo, TaskDoc, TaskOutput
 from mediaflow.transcode.spec import RenditionSpec
 
-SAFETY_MARGIN_S = 60.0
+SAFETY_MARGIN_S = 60.0  # kept back for uploads and settling (a fifth of a shorter invocation)
 WORK_PREFIX = "work/"  # intermediate objects of split tasks; a lifecycle rule expires leftovers
 TOO_LONG = "MPC.10069"
 CONTENT_TYPES = {
@@ -45,6 +45,10 @@ CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
     ".aac": "audio/aac",
 }
+
+
+def margin(remaining_s: float) -> float:
+    return min(SAFETY_MARGIN_S, remaining_s / 5)
 
 
 def _probe_source(key: str) -> MediaInfo:
@@ -67,7 +71,7 @@ def _decide(info: MediaInfo, renditions: list[RenditionSpec], remaining_s: float
         return split_plan.decide(
             info,
             renditions,
-            budget_s=remaining_s - SAFETY_MARGIN_S,
+            budget_s=remaining_s - margin(remaining_s),
             memory_mb=settings.jobs.function_memory_mb,
             parallel=settings.transcode_parallel,
             min_chunk_s=settings.min_chunk_s,
@@ -139,7 +143,7 @@ def run(job: Job[TaskDoc]) -> dict[str, Any] | HandedOff:
                 source_info=info,
                 on_progress=job.progress,
                 should_stop=job.should_stop,
-                deadline_s=max(10.0, job.remaining_s() - SAFETY_MARGIN_S / 2),
+                deadline_s=max(10.0, job.remaining_s() - margin(job.remaining_s()) / 2),
             )
         phases["encode_s"] = time.monotonic() - began - phases["probe_s"]
         if job.should_stop() or any(r.status == "canceled" for r in results):
