@@ -31,7 +31,13 @@ from typing import Literal
 from mediaflow.media import relay
 from mediaflow.media.models import MediaInfo
 from mediaflow.transcode import outputs
-from mediaflow.transcode.engine import RELAY_MAX_CHUNK, RELAY_TIMEOUT_S, RenditionResult, encode
+from mediaflow.transcode.engine import (
+    RELAY_MAX_CHUNK,
+    RELAY_TIMEOUT_S,
+    RenditionResult,
+    encode,
+    ffmpeg_threads,
+)
 from mediaflow.transcode.ffmpeg_args import ChunkCut, Plan, command, plan_renditions
 from mediaflow.transcode.progress import RunOutcome, run_ffmpeg
 from mediaflow.transcode.spec import RenditionSpec
@@ -176,7 +182,7 @@ def encode_chunk(
     kind, target = relay.check_source(source)
 
     def execute(url: str, whitelist: Literal["file", "http,tcp"]) -> RunOutcome:
-        argv = command(url, whitelist, plans, info, cut=cut)
+        argv = command(url, whitelist, plans, info, cut=cut, threads=ffmpeg_threads())
         read = cut.read[1] - cut.read[0]
         return run_ffmpeg(
             argv,

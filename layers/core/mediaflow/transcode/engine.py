@@ -242,18 +242,21 @@ class _Job:
             outputs.remove_files(plan, self.workdir)
         if kind == "file":
             return run_ffmpeg(
-                command(target, "file", todo, self.info, self.segment, split_timeline=self.split_timeline),
+                command(target, "file", todo, self.info, self.segment, **self.options()),
                 self.workdir,
                 **run,
             ), None
         with relay.serve(target, timeout_s=RELAY_TIMEOUT_S, max_chunk=RELAY_MAX_CHUNK) as local:
             outcome = run_ffmpeg(
-                command(local, "http,tcp", todo, self.info, self.segment, split_timeline=self.split_timeline),
+                command(local, "http,tcp", todo, self.info, self.segment, **self.options()),
                 self.workdir,
                 **run,
             )
             failure = local.failure if outcome.returncode else None
             return outcome, failure.message if failure else None
+
+    def options(self) -> dict[str, Any]:
+        return {"split_timeline": self.split_timeline, "threads": ffmpeg_threads()}
 
     def settle(self, todo: list[Plan], outcome: RunOutcome, failure: str | None, target: str) -> list[Plan]:
         """Record the results of a run; return the plans to run again (without a failed output)."""
@@ -334,6 +337,12 @@ def encode(
     if progress is not None and any(r.status in ("ok", "clamped") for r in job.results.values()):
         progress(100.0)
     return [job.results[p.index] for p in job.plans]
+
+
+def ffmpeg_threads() -> int:
+    from mediaflow.settings import get_settings
+
+    return get_settings().ffmpeg_threads
 
 
 def _write_master(job: _Job) -> None:

@@ -366,6 +366,7 @@ def command(
     *,
     cut: ChunkCut | None = None,
     split_timeline: bool = False,
+    threads: int = 0,
 ) -> list[str]:
     """The argv for the encodable ``plans``; ``target`` is an absolute path or the relay URL.
 
@@ -385,6 +386,8 @@ def command(
         argv += ["-rw_timeout", str(HTTP_READ_TIMEOUT_US)]
     elif not Path(target).is_absolute():
         raise ValueError("a local source must be an absolute path")
+    threads_args = ["-threads", str(threads)] if threads else []
+    argv += threads_args + (["-filter_threads", str(threads)] if threads else [])
     segment = cut.read if cut is not None else segment
     if segment is not None:
         argv += ["-ss", _time(segment[0]), "-to", _time(segment[1])]
@@ -408,5 +411,5 @@ def command(
         if plan.audio is not None:
             argv += ["-map", f"0:{info.audio[0].index}", *_audio_args(plan.audio)]
         whole = ChunkCut(0.0, 0.0) if split_timeline and plan.spec.pack_type == "HLS" else None
-        argv += _output_args(plan, cut or whole)
+        argv += threads_args + _output_args(plan, cut or whole)
     return argv
