@@ -21,7 +21,8 @@ def _job(status: str, **doc: Any) -> Record[UrlJobDoc]:
 
 def test_a_pending_job_has_every_seed_field_with_empty_unknowns() -> None:
     info = url_upload_info(_job("PENDING"))
-    assert tuple(info) == INFO_FIELDS
+    assert tuple(info)[: len(INFO_FIELDS)] == INFO_FIELDS  # then the cost extension
+    assert tuple(info)[len(INFO_FIELDS) :] == ("ComputeSeconds", "EstimatedCostUsd")
     assert info == {
         "CreationTime": "2019-01-01T01:01:01Z",
         "Status": "PENDING",
@@ -33,6 +34,8 @@ def test_a_pending_job_has_every_seed_field_with_empty_unknowns() -> None:
         "UploadURL": "http://a.example/v.mp4",
         "MediaId": "v" * 32,
         "FileSize": "",
+        "ComputeSeconds": "0.000",
+        "EstimatedCostUsd": "0.000000",
     }
 
 

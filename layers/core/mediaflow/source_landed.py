@@ -12,6 +12,7 @@ This module sits above the three packages so that none of them imports another.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 from functools import cache
 from typing import Any
@@ -24,6 +25,7 @@ from mediaflow.uploads.upload_events import LandedObject, landed_objects, proces
 
 
 def process(obj: LandedObject, *, final_attempt: bool = False) -> str:
+    began = time.monotonic()
     settled = process_landed(obj, final_attempt=final_attempt)
     video = settled.video
     if video is None or settled.outcome == "stale":
@@ -31,7 +33,8 @@ def process(obj: LandedObject, *, final_attempt: bool = False) -> str:
     if video.doc.template_group_id and video.status in (VideoState.UPLOAD_SUCC, VideoState.TRANSCODING):
         video = video_tasks.start_for_video(video)
     if video.doc.url_job_id:
-        url_jobs.settle_from_video(video.project_id, video.doc.url_job_id, video)
+        seconds = time.monotonic() - began
+        url_jobs.settle_from_video(video.project_id, video.doc.url_job_id, video, cost_s=seconds)
     return settled.outcome if settled.outcome == "duplicate" else str(video.status)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from mediaflow import clock
 from mediaflow.ci.records import CiQueueDoc, CiTemplateDoc, CoverJobDoc, CoverResult, PickedCover
+from mediaflow.jobs import cost
 from mediaflow.records.model import Record
 from mediaflow.records.states import CoverJobState
 
@@ -76,6 +77,8 @@ def _results(doc: CoverJobDoc, result: CoverResult) -> dict[str, Any]:
         "Fallback": _flag(result.fallback),
         "Message": result.message,
         "Cover": [_cover(c, result.object_prefix) for c in result.covers],
+        "ComputeSeconds": f"{doc.compute_s:.3f}",
+        "EstimatedCostUsd": f"{cost.usd(doc.gb_s):.6f}",
     }
     return {"MediaResult": media, "SmartCoverResult": extension}
 

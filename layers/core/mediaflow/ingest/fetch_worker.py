@@ -11,6 +11,7 @@ upload aborted). Every job therefore ends in a terminal state with one UploadByU
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 from mediaflow.errors import NotFound
@@ -63,7 +64,11 @@ def run_job(project_id: str, job_id: str, *, remaining_s: float) -> str:
     job, mine = jobs.claim(project_id, job_id, budget)
     if not mine:
         return "duplicate"
-    return _fetch(job, budget, settings)
+    began = time.monotonic()
+    try:
+        return _fetch(job, budget, settings)
+    finally:
+        jobs.add_cost(project_id, job_id, time.monotonic() - began)
 
 
 def _fetch(job: Record[UrlJobDoc], budget_s: float, settings: IngestSettings) -> str:

@@ -33,6 +33,8 @@ class UrlJobDoc(RecordDoc):
     upload_id: str | None = None  # the multipart upload in flight (aborted if the job dies)
     object_version: str | None = None
     pending_event: bool = False  # UploadByURLComplete of the terminal write not published yet
+    compute_s: float = 0.0  # the fetch's and the probe's invocations (jobs.cost)
+    gb_s: float = 0.0
 
 
 class UrlSessionDoc(RecordDoc):

@@ -21,6 +21,7 @@ from mediaflow.events.publisher import publish_for, request_callback
 from mediaflow.ingest import views
 from mediaflow.ingest.codes import JobFailure
 from mediaflow.ingest.records import FetchClaim, UrlJobDoc
+from mediaflow.jobs import cost
 from mediaflow.observability import logger
 from mediaflow.records import store
 from mediaflow.records.model import Record, new_record
@@ -99,6 +100,16 @@ def mark_stored(project_id: str, job_id: str, owner: str, *, size: int, version_
     return store.update(UrlJobDoc, project_id, job_id, move)
 
 
+def add_cost(project_id: str, job_id: str, seconds: float) -> Record[UrlJobDoc]:
+    """Add one invocation's billed time to the job (its state does not change)."""
+
+    def charge(current: Record[UrlJobDoc]) -> Record[UrlJobDoc]:
+        spent = cost.charge(current.doc.compute_s, current.doc.gb_s, seconds)
+        return current.evolve(compute_s=spent["compute_s"], gb_s=spent["gb_s"])
+
+    return store.update(UrlJobDoc, project_id, job_id, charge)
+
+
 def _terminal(current: Record[UrlJobDoc], status: str, **fields: Any) -> Record[UrlJobDoc]:
     return current.evolve(
         status=status,
@@ -127,8 +138,11 @@ def fail(project_id: str, job_id: str, failure: JobFailure, *, owner: str | None
     return announce(record)
 
 
-def settle_from_video(project_id: str, job_id: str, video: Record[VideoDoc]) -> Record[UrlJobDoc]:
-    """The upload path settled the job's video: SUCCESS, or UPLOAD_FAIL with the probe's reason."""
+def settle_from_video(
+    project_id: str, job_id: str, video: Record[VideoDoc], *, cost_s: float = 0.0
+) -> Record[UrlJobDoc]:
+    """The upload path settled the job's video: SUCCESS, or UPLOAD_FAIL with the probe's reason
+    (``cost_s``: the seconds the probe's invocation spent on it)."""
     source = video.doc.last_source
 
     def end(current: Record[UrlJobDoc]) -> Record[UrlJobDoc] | None:
@@ -141,8 +155,11 @@ def settle_from_video(project_id: str, job_id: str, video: Record[VideoDoc]) -> 
             failure = video.doc.failure or Failure()
             code = failure.code or "NotMedia"
             message = failure.message or "The file is not audio or video."
-            return _terminal(current, U.UPLOAD_FAIL, error_code=code, error_message=message)
-        return _terminal(current, U.SUCCESS, file_size=source.size if source else 0)
+            return _terminal(current, U.UPLOAD_FAIL, error_code=code, error_message=message, **spent(current))
+        return _terminal(current, U.SUCCESS, file_size=source.size if source else 0, **spent(current))
+
+    def spent(current: Record[UrlJobDoc]) -> dict[str, float]:
+        return cost.charge(current.doc.compute_s, current.doc.gb_s, cost_s)
 
     return announce(store.update(UrlJobDoc, project_id, job_id, end))
 

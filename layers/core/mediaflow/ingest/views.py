@@ -6,6 +6,7 @@ from typing import Any
 
 from mediaflow import clock
 from mediaflow.ingest.records import UrlJobDoc
+from mediaflow.jobs import cost
 from mediaflow.records.model import Record
 from mediaflow.records.states import UrlJobState
 
@@ -43,6 +44,9 @@ def url_upload_info(record: Record[UrlJobDoc]) -> dict[str, str]:
         "UploadURL": doc.upload_url or "",
         "MediaId": doc.video_id or "",
         "FileSize": "" if size is None else str(size),
+        # An extension (not in VOD): what the fetch and the probe of this job cost.
+        "ComputeSeconds": f"{doc.compute_s:.3f}",
+        "EstimatedCostUsd": f"{cost.usd(doc.gb_s):.6f}",
     }
 
 

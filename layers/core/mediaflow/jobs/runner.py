@@ -26,7 +26,7 @@ from typing import Any, Generic
 
 from mediaflow import clock, queues
 from mediaflow.errors import Conflict, NotFound
-from mediaflow.jobs import waiting
+from mediaflow.jobs import cost, waiting
 from mediaflow.jobs.kind import HandedOff, J, JobFailed, JobKind, Skip
 from mediaflow.observability import logger, tracer_span
 from mediaflow.records import store
@@ -242,8 +242,7 @@ def cost_changes(doc: Any, seconds: float) -> dict[str, float]:
 
 
 def _cost(compute_s: float, gb_s: float, seconds: float) -> dict[str, float]:
-    memory_gb = get_settings().jobs.function_memory_mb / 1024
-    return {"compute_s": round(compute_s + seconds, 3), "gb_s": round(gb_s + seconds * memory_gb, 3)}
+    return cost.charge(compute_s, gb_s, seconds)
 
 
 def end(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mediaflow import clock
+from mediaflow.jobs import cost
 from mediaflow.records.model import Record
 from mediaflow.records.states import TaskState
 from mediaflow.settings import get_settings
@@ -48,19 +49,18 @@ def task_view(record: Record[TaskDoc]) -> dict[str, Any]:
         "tips": doc.tips or "",
         "transcode_detail": {
             **(doc.transcode_detail or {"multitask_info": [], "input_file": None}),
-            **cost(doc),
+            **cost_view(doc),
         },
         "priority": doc.priority,
     }
 
 
-def cost(doc: TaskDoc) -> dict[str, Any]:
+def cost_view(doc: TaskDoc) -> dict[str, Any]:
     """The documented extension of ``transcode_detail``: what the task cost to compute."""
-    price = get_settings().jobs.price_per_gb_s
     return {
         "compute_seconds": round(doc.compute_s, 3),
         "gb_seconds": round(doc.gb_s, 3),
-        "estimated_cost_usd": round(doc.gb_s * price, 6),
+        "estimated_cost_usd": cost.usd(doc.gb_s),
         "chunks": max(1, doc.chunks),
     }
 
