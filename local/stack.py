@@ -49,6 +49,8 @@ class LocalStack:
         self.repo_root = Path(repo_root).resolve()
         self.template_path = Path(template) if template else self.repo_root / "template.yaml"
         self.api_port, self.extra_env = api_port, dict(extra_env or {})
+        # A split task may have as many parts in flight as there are workers to run them here.
+        self.extra_env.setdefault("MEDIAFLOW_TRANSCODE_PARALLEL", str(pool_size))
         self.parameter_overrides, self.pool_size, self.stack_name = parameter_overrides, pool_size, stack_name
         self.moto = MotoServer(moto_port)
         self._stop = threading.Event()

@@ -4,10 +4,13 @@ A split encodes the source as chunks of ``chunk_s`` seconds in parallel (all vid
 chunk in one decode), the audio once over the whole source beside them, then joins. Its modelled
 wall clock is::
 
-    split = PLAN_S + max(audio, waves x (CHUNK_OVERHEAD_S + chunk_s x cost)) + JOIN_S + mp4 bytes / JOIN_BPS
+    split = PLAN_S + max(audio, waves x (CHUNK_OVERHEAD_S + (chunk_s + EXTRA_S) x cost)) + JOIN_S
+            + mp4 bytes / JOIN_BPS
     waves = ceil(chunks / parallel)           one pass = duration x cost
 
-where ``cost`` is the worker's seconds per source second (``cost_model``). A task splits when one
+where ``cost`` is the worker's seconds per source second (``cost_model``), ``EXTRA_S`` the
+pre-roll and overlap each chunk also encodes, and ``parallel`` how many parts of one task may run
+at once (the task's cap, no more than the workers there are). A task splits when one
 pass does not fit comfortably in one invocation (more than ``FILL`` of what is left of it), or
 when the split is clearly faster (less than ``WIN`` of one pass). Chunk length: a multiple of
 every HLS/DASH segment length and MP4 GOP of the task (so no segment straddles two chunks and the
@@ -31,6 +34,7 @@ WIN = 0.8  # a split must be at least 20 % faster than one pass to be worth its 
 PLAN_S = 3.0  # probe, plan, writing the parts (measured on the local stack: 1-2 s)
 CHUNK_OVERHEAD_S = 2.0  # claim, ffmpeg start and seek, uploads of one chunk (local: ~1.5 s)
 JOIN_S = 2.0  # playlists, probes, the task's final write
+EXTRA_S = 1.0  # pre-roll + overlap of a chunk (chunk_media.PREROLL_S + OVERLAP_S)
 JOIN_BPS = 150e6  # bytes per second of an MP4 join (concat + mux + faststart, stream copy)
 Mode = Literal["auto", "always", "never"]
 
@@ -111,7 +115,7 @@ def decide(
     chunks = chunks_of(duration, chunk_s)
     waves = math.ceil(len(chunks) / max(1, parallel))
     audio = duration * cost_model.AUDIO_S_PER_SOURCE_S
-    split = PLAN_S + max(audio, waves * (CHUNK_OVERHEAD_S + chunk_s * cost)) + JOIN_S
+    split = PLAN_S + max(audio, waves * (CHUNK_OVERHEAD_S + (chunk_s + EXTRA_S) * cost)) + JOIN_S
     split += _mp4_bytes(renditions, duration) / JOIN_BPS
     if not videos or mode == "never" or len(chunks) < 2:
         go = False
