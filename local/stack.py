@@ -51,6 +51,9 @@ class LocalStack:
         self.api_port, self.extra_env = api_port, dict(extra_env or {})
         # A split task may have as many parts in flight as there are workers to run them here.
         self.extra_env.setdefault("MEDIAFLOW_TRANSCODE_PARALLEL", str(pool_size))
+        # moto's TransactWriteItems is not thread-safe (two at once: a 500 from a dict changing
+        # size during its copy), so a plan writes its parts one at a time here.
+        self.extra_env.setdefault("MEDIAFLOW_PLAN_WRITERS", "1")
         self.parameter_overrides, self.pool_size, self.stack_name = parameter_overrides, pool_size, stack_name
         self.moto = MotoServer(moto_port)
         self._stop = threading.Event()

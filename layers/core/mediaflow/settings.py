@@ -108,6 +108,8 @@ class Settings(BaseModel):
     transcode_parallel: int = Field(100, alias="MEDIAFLOW_TRANSCODE_PARALLEL", ge=1, le=1000)
     min_chunk_s: float = Field(6.0, alias="MEDIAFLOW_MIN_CHUNK_S", ge=2)
     transcode_split: Literal["auto", "always", "never"] = Field("auto", alias="MEDIAFLOW_TRANSCODE_SPLIT")
+    # Concurrent writes while a split task's parts are made (each is its own transaction).
+    plan_writers: int = Field(16, alias="MEDIAFLOW_PLAN_WRITERS", ge=1, le=64)
     # Threads of each ffmpeg (decode, filters, encoders); 0 lets ffmpeg choose (one per vCPU).
     ffmpeg_threads: int = Field(0, alias="MEDIAFLOW_FFMPEG_THREADS", ge=0, le=64)
     transcode_work_dir: str = Field("/tmp", alias="MEDIAFLOW_WORK_DIR")  # noqa: S108 - Lambda's scratch space

@@ -20,6 +20,9 @@ class RecordDoc(BaseModel):
     """The body of one kind of record (stored as JSON in the item's ``doc`` attribute)."""
 
     KIND: ClassVar[Kind]
+    # Counted per kind and status (totals of list queries); kinds never listed by count skip it,
+    # so their writes are single conditional puts instead of transactions.
+    COUNTED: ClassVar[bool] = True
     # Counted per day/hour/minute of creation too, so time-window totals stay cheap (counters).
     COUNTED_BY_TIME: ClassVar[bool] = False
     model_config = ConfigDict(extra="ignore", validate_assignment=True)

@@ -113,6 +113,10 @@ class StateMachine:
     initial: str
     transitions: dict[str, frozenset[str]]
     terminal: frozenset[str]
+    also_created_in: frozenset[str] = frozenset()  # states a record may be created in, besides initial
+
+    def may_start_in(self, status: str) -> bool:
+        return status == self.initial or status in self.also_created_in
 
     @property
     def states(self) -> frozenset[str]:
@@ -261,6 +265,7 @@ TRANSCODE_PART = StateMachine(
         }
     ),
     terminal=frozenset({P.DONE, P.FAILED, P.CANCELED}),
+    also_created_in=frozenset({P.WAITING}),  # a part let in at once is made waiting
 )
 
 MACHINES: dict[Kind, StateMachine] = {

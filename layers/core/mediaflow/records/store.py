@@ -92,11 +92,17 @@ def _cancelled_by_condition(exc: Exception) -> bool:
 
 
 def create(record: Record[D]) -> Record[D]:
-    """Insert a new record in its kind's initial state; ``Conflict`` if the id exists."""
-    if record.status != machine(record.kind).initial:
+    """Insert a new record in a state its kind starts in; ``Conflict`` if the id exists."""
+    if not machine(record.kind).may_start_in(record.status):
         raise ValueError(f"{record.kind.value} must start in {machine(record.kind).initial}")
     stamped = replace(record, version=1, updated_at=record.updated_at or clock.key_time(clock.now()))
     put = {"TableName": _table(), "Item": to_item(stamped), "ConditionExpression": "attribute_not_exists(pk)"}
+    if not record.doc.COUNTED:
+        try:
+            _ddb().put_item(**put)
+        except _ddb().exceptions.ConditionalCheckFailedException as exc:
+            raise Conflict(f"{record.kind.value} {record.id} exists") from exc
+        return stamped
     try:
         _ddb().transact_write_items(TransactItems=[{"Put": put}, *counters.on_create(stamped)])
     except _ddb().exceptions.TransactionCanceledException as exc:
@@ -142,7 +148,7 @@ def update(
             "ExpressionAttributeValues": {":v": {"N": str(current.version)}},
         }
         try:
-            if written.status == current.status:
+            if written.status == current.status or not model.COUNTED:
                 _ddb().put_item(**put)
             else:
                 moves = counters.on_status_change(current, str(written.status))

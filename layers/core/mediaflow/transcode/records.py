@@ -56,6 +56,7 @@ class PartDoc(JobDoc):
     """One part of a split task: a chunk of the video (every rendition), the audio, or the join."""
 
     KIND: ClassVar[Kind] = Kind.TRANSCODE_PART
+    COUNTED: ClassVar[bool] = False  # never listed: a part's writes are single conditional puts
 
     task_id: str  # the task record's id (same project)
     role: Literal["video", "audio", "join"]

@@ -11,6 +11,7 @@ starving them. The join is made (HELD -> WAITING) by the part whose end complete
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +22,7 @@ from mediaflow.jobs.kind import JobKind
 from mediaflow.records import fan_in, store
 from mediaflow.records.model import Record, new_record
 from mediaflow.records.states import PartState
+from mediaflow.settings import get_settings
 from mediaflow.storage import objects
 from mediaflow.transcode.records import PartDoc, TaskDoc
 
@@ -60,16 +62,22 @@ def create_parts(
         doc = PartDoc(rank=rank, task_id=tid, role="video", index=index, start_s=start, end_s=end)
         made.append(new_record(doc, pid, part_id(tid, "video", index), now))
     fan_in.create(pid, tid, len(made))
-    let_in = 0
-    for position, record in enumerate(made):
-        admitted = position < parallel + (1 if audio else 0)
+    admit = parallel + (1 if audio else 0)
+
+    def make(position: int) -> bool:
+        record, admitted = made[position], position < admit
         held = (held_key(pid, tid), f"{record.doc.index:07d}")
+        if admitted:
+            record = replace(record, status=PartState.WAITING, lookup=_line(kind, record, now))
         try:
-            store.create(replace(record, lookup=None if admitted else held))
+            store.create(record if admitted else replace(record, lookup=held))
         except Conflict:
-            continue  # made by an earlier run of this plan
-        if admitted and _move(kind, pid, record.id, PartState.HELD, PartState.WAITING):
-            let_in += 1
+            return False  # made by an earlier run of this plan
+        return admitted
+
+    writers = get_settings().plan_writers  # a thousand parts in seconds, not minutes
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        let_in = sum(pool.map(make, range(len(made))))
     if let_in:
         runner.wake(kind, let_in)
     return len(made)

@@ -1,0 +1,197 @@
+"""Long sources: split encoding in parallel, measured, and the wall clock of a 2-hour source modelled.
+
+1. The same 3-minute 720p source (generated) through the local stack, split into the same chunks,
+   with one worker and with two, ffmpeg limited to one thread per worker (a 1,769 MB Lambda has one
+   vCPU): wall ratio two/one, target <= 0.55.
+2. From measured 1080p chunk encodes (a few chunks of a 4-rung H.264 ladder, with a 3,538 MB
+   worker's two threads), the audio encode rate, and the plan's and join's own database work for
+   600 parts (against moto), the modelled wall clock of a 2-hour 1080p source at 100- and 1000-way
+   fan-out, target < 180 s at 1000-way:
+
+       wall(N) = plan(C) + max(audio x D, ceil(C / N) x chunk) + join(C),  C = D / L chunks
+
+Prints the figures and a verdict per target; exits 1 when a target is missed. The machine is
+shared: run it on an otherwise idle machine (``make bench``). Set PARALLEL_SOURCE_S to shorten part 1.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "layers" / "core")]
+os.environ.setdefault("MEDIAFLOW_BIN_DIR", str(REPO / ".mediaflow" / "layers" / "FfmpegLayer" / "bin"))
+os.environ.setdefault("GCONV_PATH", "/dev/null")
+
+from local.stack import LocalStack  # noqa: E402
+from mediaflow.media.probe import probe  # noqa: E402
+from tests.support.clips import make_clip  # noqa: E402
+
+CLIPS = REPO / ".mediaflow" / "bench-clips"
+SOURCE_S = int(os.environ.get("PARALLEL_SOURCE_S", "180"))
+TWO_HOURS = 2 * 3600.0
+LADDER = (141, 131, 121, 111)  # system presets: H.264 HLS 1080p, 720p, 540p, 360p (6 s segments)
+TARGET_RATIO, TARGET_MODEL_S = 0.55, 180.0
+
+
+def _stack_run(workers: int, clip: Path) -> float:
+    env = {
+        "MEDIAFLOW_FFMPEG_THREADS": "1",
+        "MEDIAFLOW_TRANSCODE_SPLIT": "always",
+        "MEDIAFLOW_TRANSCODE_PARALLEL": "8",  # the same chunks with one worker or two
+        "MEDIAFLOW_MIN_CHUNK_S": "24",
+    }
+    with LocalStack(REPO, extra_env=env, pool_size=workers) as stack:
+        project = stack.create_project_doc(f"bench-parallel-{workers}")
+        pid, token = project["project_id"], project["token"]
+        bucket = stack.physical_ids["MediaBucket"]
+        import boto3
+
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=stack.aws_env["AWS_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        key = f"outputs/{pid}/bench/source.mp4"
+        s3.upload_file(str(clip), bucket, key)
+        where = {"bucket": bucket, "location": "us-east-1"}
+        body = {
+            "input": {**where, "object": key},
+            "output": {**where, "object": "out"},
+            "trans_template_id": [131],
+        }
+        headers = {"X-Auth-Token": token}
+        started = time.perf_counter()
+        answer = requests.post(
+            f"{stack.endpoint}/v1/{pid}/transcodings", json=body, headers=headers, timeout=30
+        )
+        answer.raise_for_status()
+        task_id = answer.json()["task_id"]
+        while True:
+            time.sleep(1.0)
+            listed = requests.get(
+                f"{stack.endpoint}/v1/{pid}/transcodings",
+                params={"task_id": task_id},
+                headers=headers,
+                timeout=30,
+            ).json()["task_array"][0]
+            if listed["status"] not in ("WAITING", "TRANSCODING"):
+                break
+        wall = time.perf_counter() - started
+        if listed["status"] != "SUCCEEDED":
+            raise SystemExit(f"the task ended {listed['status']}: {listed.get('description')}")
+        print(f"  {workers} worker(s): {wall:.1f} s, {listed['transcode_detail']['chunks']} chunks")
+        return wall
+
+
+def measure_chunks(clip: Path, chunk_s: float = 12.0, chunks: int = 2) -> dict[str, float]:
+    """Wall seconds of ladder chunks and of the audio, encoded from a local file as a worker does."""
+    from mediaflow import settings
+    from mediaflow.transcode import chunk_media, presets, templates
+
+    os.environ["MEDIAFLOW_FFMPEG_THREADS"] = "2"  # a 3,538 MB transcoding worker has two vCPUs
+    settings.reset_settings()
+    info = probe(str(clip), timeout_s=60)
+    specs = []
+    for template_id in LADDER:
+        preset = presets.get(template_id)
+        assert preset is not None
+        specs.append(templates.to_spec(template_id, preset, f"r{template_id}"))
+    walls = []
+    with tempfile.TemporaryDirectory() as work:
+        for index in range(chunks):
+            start = index * chunk_s
+            began = time.perf_counter()
+            chunk_media.encode_chunk(
+                str(clip), specs, info, Path(work) / f"c{index}", (start, start + chunk_s),
+                on_progress=None, should_stop=None, deadline_s=900,
+            )  # fmt: skip
+            walls.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        chunk_media.encode_audio(
+            str(clip), specs, info, Path(work) / "audio", on_progress=None, should_stop=None, deadline_s=900
+        )
+        audio = (time.perf_counter() - began) / info.duration_s
+    return {"chunk_s": chunk_s, "chunk_wall": statistics.mean(walls), "audio_per_s": audio}
+
+
+def measure_bookkeeping(parts: int) -> dict[str, float]:
+    """The plan's and the join's database work for ``parts`` parts, against moto (one process)."""
+    from mediaflow import aws, settings
+    from mediaflow.records.model import new_record
+    from mediaflow.transcode import split_task
+    from mediaflow.transcode.parts import PARTS
+    from mediaflow.transcode.records import SplitInfo, TaskDoc
+    from mediaflow.transcode.spec import RenditionSpec, VideoSpec
+    from tests.support.aws import environment, moto_stack
+
+    with (
+        moto_stack() as stack,
+        environment({**stack.env, "MEDIAFLOW_PLAN_WRITERS": "1"}),
+    ):  # moto: one at a time
+        settings.reset_settings()
+        aws.reset_clients()
+        info = probe(str(make_clip(CLIPS, seconds=2)), timeout_s=30)
+        spec = RenditionSpec(template_id=1, pack_type="HLS", video=VideoSpec(height=240), output_name="r")
+        doc = TaskDoc(task_id=1, source_key="k", output_dir="o/", trans_template_id=[1], renditions=[spec])
+        doc.split = SplitInfo(chunk_s=12, chunks=parts, source=info, work_prefix="work/p/1/")
+        from mediaflow.records import store
+
+        task = store.create(new_record(doc, "p" * 32, "1", "2026-01-01T00:00:00.000000Z"))
+        chunks = [(12.0 * i, 12.0 * (i + 1)) for i in range(parts)]
+        began = time.perf_counter()
+        split_task.create_parts(PARTS, task, chunks, True, 1000)
+        plan = time.perf_counter() - began
+        began = time.perf_counter()
+        found = split_task.parts_of(task)
+        join = time.perf_counter() - began
+        assert len(found) == parts + 1
+    return {"plan_s": plan, "join_s": join}
+
+
+def main() -> int:
+    CLIPS.mkdir(parents=True, exist_ok=True)
+    ok = True
+    print(f"1. {SOURCE_S} s of 720p through the local stack, split, one ffmpeg thread per worker")
+    source = make_clip(CLIPS, seconds=SOURCE_S, width=1280, height=720, fps=25)
+    one, two = _stack_run(1, source), _stack_run(2, source)
+    ratio = two / one
+    verdict = "MET" if ratio <= TARGET_RATIO else "MISSED"
+    ok &= ratio <= TARGET_RATIO
+    print(f"   wall ratio two/one = {ratio:.3f} (target <= {TARGET_RATIO}): {verdict}")
+
+    print("2. a 2-hour 1080p source into the 4-rung H.264 ladder (141/131/121/111), modelled")
+    hd = make_clip(CLIPS, seconds=30, width=1920, height=1080, fps=30, source="mandelbrot")
+    chunk = measure_chunks(hd)
+    chunks = math.ceil(TWO_HOURS / chunk["chunk_s"])
+    books = measure_bookkeeping(chunks)
+    audio = chunk["audio_per_s"] * TWO_HOURS
+    print(f"   measured: a {chunk['chunk_s']:g} s chunk {chunk['chunk_wall']:.1f} s (2 vCPU), audio "
+          f"{chunk['audio_per_s'] * 1000:.1f} ms per source s, plan {books['plan_s']:.1f} s and join "
+          f"{books['join_s']:.1f} s of database work for {chunks} parts (moto)")  # fmt: skip
+    print("   wall(N) = plan + max(audio x D, ceil(C / N) x chunk) + join,  C = D / L")
+    for fan_out in (100, 1000):
+        waves = math.ceil(chunks / fan_out)
+        wall = books["plan_s"] + max(audio, waves * chunk["chunk_wall"]) + books["join_s"]
+        line = f"   {fan_out:>4}-way: {books['plan_s']:.1f} + max({audio:.1f}, "
+        line += f"{waves} x {chunk['chunk_wall']:.1f}) + {books['join_s']:.1f} = {wall:.1f} s"
+        if fan_out == 1000:
+            verdict = "MET" if wall < TARGET_MODEL_S else "MISSED"
+            ok &= wall < TARGET_MODEL_S
+            line += f" (target < {TARGET_MODEL_S:.0f} s): {verdict}"
+        print(line)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
