@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from parallel_encode import CLIPS, measure_chunks
+from parallel_encode import CLIPS, hd_source, measure_chunks
 
 WORKER_GB = 3538 / 1024
 PRICE_PER_GB_S = 0.0000166667

@@ -3,7 +3,8 @@
 1. The same 3-minute 720p source (generated) through the local stack, split into the same chunks,
    with one worker and with two, ffmpeg limited to one thread per worker (a 1,769 MB Lambda has one
    vCPU): wall ratio two/one, target <= 0.55.
-2. From measured 1080p chunk encodes (testsrc2 with camera-like noise: hard to compress; a few chunks of a 4-rung H.264 ladder, with a 3,538 MB
+2. From measured 1080p chunk encodes (testsrc2 under camera-like noise: hard to compress; a few
+   chunks of a 4-rung H.264 ladder, with a 3,538 MB
    worker's two threads), the audio encode rate, and the plan's and join's own database work for
    600 parts (against moto), the modelled wall clock of a 2-hour 1080p source at 100- and 1000-way
    fan-out, target < 180 s at 1000-way:
