@@ -22,10 +22,7 @@ _WILDCARDS = (NUMBER, "${Number}")  # older CI documents spell it ${Number}
 
 
 def _owned(project_id: str, raw: str, field: str) -> str:
-    try:
-        return keys.project_key(project_id, raw)
-    except keys.InvalidKey as exc:
-        raise invalid(f"{field}: {exc}") from exc
+    return keys.owned_key(project_id, raw, field, invalid)
 
 
 def input_key(project_id: str, raw: str) -> str:

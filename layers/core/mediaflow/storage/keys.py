@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 UPLOADS = "uploads/"
@@ -55,6 +56,14 @@ def validate_user_key(key: str) -> str:
     if any(part in ("..", ".") for part in key.split("/")):
         raise InvalidKey("object key must not contain '.' or '..' segments")
     return key
+
+
+def owned_key(project_id: str, raw: str, field: str, invalid: Callable[[str], Exception]) -> str:
+    """``project_key``, with a refusal turned into the caller's family error naming ``field``."""
+    try:
+        return project_key(project_id, raw)
+    except InvalidKey as exc:
+        raise invalid(f"{field}: {exc}") from exc
 
 
 def project_key(project_id: str, raw: str) -> str:

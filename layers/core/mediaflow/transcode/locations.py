@@ -31,10 +31,7 @@ def _check_bucket(info: ObsObjInfo, field: str) -> None:
 
 
 def _owned_key(project_id: str, raw: str, field: str) -> str:
-    try:
-        return keys.project_key(project_id, raw)
-    except keys.InvalidKey as exc:
-        raise invalid(f"{field}.object: {exc}") from exc
+    return keys.owned_key(project_id, raw, f"{field}.object", invalid)
 
 
 def input_key(project_id: str, info: ObsObjInfo) -> str:
