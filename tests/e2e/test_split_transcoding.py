@@ -47,7 +47,7 @@ def test_a_minute_of_720p_is_split_encoded_in_parallel_and_joined(
     task = wait_task(api, project, task_id, timeout_s=5)
     assert task["status"] == "SUCCEEDED", task
     assert task["transcode_detail"]["chunks"] > 1  # split: one pass would not fit 30 s
-    assert any(0 < p < 100 for p in seen) and seen == sorted(seen)  # weighted progress, never backwards
+    assert any(5 < p < 100 for p in seen) and seen == sorted(seen)  # weighted over parts, never backwards
     assert (
         task["transcode_detail"]["compute_seconds"] > 0 and task["transcode_detail"]["estimated_cost_usd"] > 0
     )

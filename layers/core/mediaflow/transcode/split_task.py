@@ -21,7 +21,7 @@ from mediaflow.jobs import runner, waiting
 from mediaflow.jobs.kind import JobKind
 from mediaflow.records import fan_in, store
 from mediaflow.records.model import Record, new_record
-from mediaflow.records.states import PartState
+from mediaflow.records.states import PartState, TaskState
 from mediaflow.settings import get_settings
 from mediaflow.storage import objects
 from mediaflow.transcode.records import PartDoc, TaskDoc
@@ -179,6 +179,13 @@ def progress(task: Record[TaskDoc], state: fan_in.FanIn | None = None) -> int:
     done = sum(w for pid, w in weights.items() if pid in state.done)
     running = sum(weights.get(pid, 0) * p / 100 for pid, p in state.progress.items() if pid not in state.done)
     return min(99, max(task.doc.progress, round(PLAN_WEIGHT + done + running)))
+
+
+def running_progress(project_id: str, tasks: list[Record[TaskDoc]]) -> dict[str, int]:
+    """The weighted progress of the split tasks among ``tasks`` still running (one batch read)."""
+    split = [t for t in tasks if t.doc.split is not None and t.status == TaskState.TRANSCODING]
+    states = fan_in.read_many(project_id, [t.id for t in split][:BATCH])
+    return {t.id: progress(t, states.get(t.id)) for t in split}
 
 
 def result_of(parts: list[Record[PartDoc]], role: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from mediaflow.api.mpc_errors import invalid
 from mediaflow.records import store
 from mediaflow.records.model import Record
 from mediaflow.records.states import TRANSCODE
+from mediaflow.transcode import split_task
 from mediaflow.transcode.records import TaskDoc
 from mediaflow.transcode.task_views import task_view
 
@@ -79,12 +80,15 @@ def query(
         raise invalid("start_time is after end_time")
     if ids:
         records = store.get_many(TaskDoc, project_id, ids)
-        return {"task_array": [task_view(r) for r in records], "is_truncated": 0, "total": len(records)}
+        progress = split_task.running_progress(project_id, records)
+        views = [task_view(r, progress.get(r.id)) for r in records]
+        return {"task_array": views, "is_truncated": 0, "total": len(records)}
 
     records = _page(project_id, status, start, end, page_no, page_size)
     total = store.count(TaskDoc, project_id, status=status, start=start, end=end)
+    progress = split_task.running_progress(project_id, records)
     return {
-        "task_array": [task_view(r) for r in records],
+        "task_array": [task_view(r, progress.get(r.id)) for r in records],
         "is_truncated": 1 if (page_no + 1) * page_size < total else 0,
         "total": total,
     }

@@ -29,13 +29,14 @@ def locations(record: Record[TaskDoc]) -> tuple[dict[str, Any], dict[str, Any]]:
     )
 
 
-def task_view(record: Record[TaskDoc]) -> dict[str, Any]:
+def task_view(record: Record[TaskDoc], progress: int | None = None) -> dict[str, Any]:
+    """``progress``: a split task's weighted progress over its parts (``split_task.progress``)."""
     doc = record.doc
     source, out = locations(record)
     return {
         "task_id": doc.task_id,
         "status": record.status,
-        "progress": doc.progress,
+        "progress": doc.progress if progress is None else progress,
         "create_time": _compact(record.created_at),
         "start_time": _compact(doc.start_time),
         "end_time": _compact(doc.end_time),
