@@ -86,7 +86,11 @@ class LocalStack:
         }
         self._runtime = Runtime(functions, layers, base_env, self.pool_size)
         gateway = Gateway(
-            template.apis(), template.routes(), self._runtime.invoke_raw, self.repo_root / "openapi.json"
+            template.apis(),
+            template.routes(),
+            self._runtime.invoke_raw,
+            self.repo_root / "openapi.json",
+            console_dir=self.repo_root / "console",
         )
         self._server = GatewayServer(gateway, self.api_port)
         self._server.start()
