@@ -8,7 +8,7 @@ FFMPEG_DIR := .mediaflow/layers/FfmpegLayer
 export SAM_CLI_TELEMETRY := 0
 export GCONV_PATH := /dev/null
 
-.PHONY: run test install ffmpeg lint unit integration e2e sam-validate sam-build openapi bench clean
+.PHONY: run test install ffmpeg lint unit integration e2e sam-validate sam-build openapi bench clean invoke
 
 run: install ffmpeg  ## set everything up and start the local stack with a demo project
 	$(PY) -m local --demo-project demo --allow-loopback-callbacks
@@ -44,6 +44,10 @@ openapi: install  ## regenerate openapi.json from the routes
 
 sam-build: install  ## sam build without Docker (BuildMethod: makefile everywhere)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/sam build --build-dir .aws-sam/build --cached --parallel
+
+invoke: install ffmpeg  ## one function against the running stack: make invoke FN=GetVideoFunction EVENT=events/get_video.json
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<LogicalId> [EVENT=events/<file>.json]"; exit 2; }
+	$(PY) -m local invoke $(FN) $(if $(EVENT),-e $(EVENT))
 
 bench: install ffmpeg
 	$(PY) benchmarks/cold_import.py

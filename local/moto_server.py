@@ -94,10 +94,24 @@ class MotoServer:
 
     @property
     def env(self) -> dict[str, str]:
-        """What a boto3 client (function, test, shell) needs to talk to this moto."""
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            **DUMMY_CREDENTIALS,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-        }
+        return client_env(self.endpoint)
+
+
+def client_env(endpoint: str) -> dict[str, str]:
+    """What a boto3 client (function, test, shell) needs to talk to the moto at ``endpoint``."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        **DUMMY_CREDENTIALS,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+
+
+def function_env(endpoint: str, extra_env: dict[str, str]) -> dict[str, str]:
+    """The base environment of every function of the local stack (before the template's own)."""
+    return {
+        **client_env(endpoint),
+        "AWS_SESSION_TOKEN": "testing",
+        "MEDIAFLOW_S3_PUBLIC_ENDPOINT": endpoint,
+        **extra_env,
+    }
