@@ -8,12 +8,12 @@ FFMPEG_DIR := .mediaflow/layers/FfmpegLayer
 export SAM_CLI_TELEMETRY := 0
 export GCONV_PATH := /dev/null
 
-.PHONY: run test install ffmpeg lint unit integration e2e sam-validate sam-build openapi bench clean invoke
+.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke
 
-run: install ffmpeg  ## set everything up and start the local stack with a demo project
+run: install ffmpeg console  ## set everything up and start the local stack with a demo project
 	$(PY) -m local --demo-project demo --allow-loopback-callbacks
 
-test: install ffmpeg lint  ## install what is missing and run every test
+test: install ffmpeg console browser lint  ## install what is missing and run every test
 	$(PY) -m pytest -q -n 2 tests/unit tests/integration
 	$(PY) -m pytest -q tests/e2e
 	$(MAKE) sam-build
@@ -23,10 +23,26 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,cli]'
 	touch $(STAMP)
 
 ffmpeg: $(FFMPEG_DIR)/bin/ffprobe
+
+# The web console is static files; only hls.js comes from npm (pinned in console/package-lock.json)
+# and is copied into console/vendor/, so nothing is fetched from a CDN at run time.
+CONSOLE_VENDOR := console/vendor/hls.min.js
+console: $(CONSOLE_VENDOR)
+
+$(CONSOLE_VENDOR): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p console/vendor
+	cp console/node_modules/hls.js/dist/hls.min.js console/node_modules/hls.js/LICENSE console/vendor/
+
+# Headless Chromium and its driver for the browser tests (Debian packages; browsers cannot be
+# downloaded by Playwright/Selenium here).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 $(FFMPEG_DIR)/bin/ffprobe:
 	$(MAKE) -C layers/ffmpeg build-FfmpegLayer ARTIFACTS_DIR=$(CURDIR)/$(FFMPEG_DIR) PIP="$(CURDIR)/$(PY) -m pip"

@@ -108,10 +108,24 @@ def main(argv: list[str] | None = None) -> int:
         env = stack.aws_env
         for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
             values[key] = env[key]
+        ids = stack.physical_ids  # what the stack outputs name in a deployment
+        values.update(
+            MEDIAFLOW_BUCKET=ids["MediaBucket"],
+            MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"],
+            EVENTS_TOPIC_ARN=ids["EventsTopic"],
+            MEDIAFLOW_TABLE=ids["MediaTable"],
+            MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/",
+        )
         write_env_file(args.env_file, values)
         write_state_file(args.env_file.with_name(STATE_FILE), stack.state())
         print("\n".join(f"{k}={v}" for k, v in values.items()))
         print(f"(written to {args.env_file})")
+        fragment = (
+            f"#project={values['MEDIAFLOW_PROJECT_ID']}&token={values['MEDIAFLOW_TOKEN']}"
+            if "MEDIAFLOW_TOKEN" in values
+            else ""
+        )
+        print(f"Console: {stack.endpoint}/console/{fragment}")
         print(READY_LINE, flush=True)
         stopping.wait()
     finally:

@@ -120,5 +120,6 @@ def video_list(
 
 
 def _summary(record: store.Record) -> dict[str, Any]:
-    """GetVideoList's item: the GetVideoInfo video fields (no Mezzanine)."""
-    return dict(video_info(record)["Video"])
+    """GetVideoList's item: the GetVideoInfo video fields (no Mezzanine), plus ``SourceObject`` (a
+    Mediaflow extension): the source's key, as transcoding, smart-cover and play-url requests take it."""
+    return {**video_info(record)["Video"], "SourceObject": record.doc.get("object_key") or ""}
