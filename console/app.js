@@ -12,6 +12,7 @@ const GOOD = new Set(["UploadSucc", "Normal", "SUCCEEDED", "Success", "SUCCESS"]
 const BAD = new Set(["UploadFail", "TranscodeFail", "FAILED", "Failed", "CANCELED", "Cancel", "DOWNLOAD_FAIL", "UPLOAD_FAIL"]);
 
 const state = { api: new Api({}), storage: null, player: null, timer: null };
+let pendingPlay = null;
 
 function notice(text, kind = "info") {
   $("#notice").textContent = text;
@@ -89,6 +90,7 @@ function loadSettings() {
     projectId: fromHash.projectId || saved.projectId || "",
     token: fromHash.token || saved.token || "",
   };
+  pendingPlay = hash.get("play");
   if (fromHash.token || fromHash.projectId) {
     history.replaceState(null, "", location.pathname + location.search); // the token leaves the address bar
   }
@@ -367,6 +369,7 @@ function start() {
     refresh();
   });
   setupUpload();
+  if (pendingPlay) play(pendingPlay, undefined, pendingPlay); // `mediaflow play ID` opens #...&play=<key>
   refresh();
   state.timer = setInterval(refresh, REFRESH_MS);
   window.mediaflowConsole = { state, play, refresh }; // for scripts and the browser tests
