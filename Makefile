@@ -8,7 +8,7 @@ FFMPEG_DIR := .mediaflow/layers/FfmpegLayer
 export SAM_CLI_TELEMETRY := 0
 export GCONV_PATH := /dev/null
 
-.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke
+.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke demo-media
 
 run: install ffmpeg console  ## set everything up and start the local stack with a demo project
 	$(PY) -m local --demo-project demo --allow-loopback-callbacks
@@ -65,7 +65,26 @@ invoke: install ffmpeg  ## one function against the running stack: make invoke F
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<LogicalId> [EVENT=events/<file>.json]"; exit 2; }
 	$(PY) -m local invoke $(FN) $(if $(EVENT),-e $(EVENT))
 
-bench: install ffmpeg
+unit: install  ## unit tests only (no network, no stack)
+	$(PY) -m pytest -q -n 2 tests/unit
+
+integration: install ffmpeg  ## integration tests (moto in-process, real ffmpeg)
+	$(PY) -m pytest -q -n 2 tests/integration
+
+e2e: install ffmpeg console browser  ## end-to-end tests against the local stack, browser tests included
+	$(PY) -m pytest -q tests/e2e
+
+sam-validate: install  ## cfn-lint and sam validate --lint (both offline)
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/sam validate --lint
+
+demo-media: install ffmpeg  ## demo.mp4: 10 s 1280x720 H.264/AAC test pattern, for the README's examples
+	GCONV_PATH=/dev/null $(FFMPEG_DIR)/bin/ffmpeg -nostdin -hide_banner -loglevel error -y \
+		-f lavfi -i testsrc2=size=1280x720:rate=25:duration=10 -f lavfi -i sine=frequency=440:duration=10 \
+		-c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -movflags +faststart demo.mp4
+	@echo "demo.mp4 ready"
+
+bench: install ffmpeg  ## the quick benchmark; the others are listed in the README
 	$(PY) benchmarks/cold_import.py
 
 clean:

@@ -28,7 +28,9 @@ from local.runtime import Invocation, Runtime
 from local.template import Template
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_STATE = REPO / ".mediaflow" / "local-stack.json"
+STATE = Path(".mediaflow") / "local-stack.json"
+# the working directory's stack (where `make run` was started), else this checkout's
+DEFAULT_STATE = STATE if STATE.is_file() else REPO / STATE
 
 
 class UsageError(Exception):
