@@ -8,7 +8,7 @@ FFMPEG_DIR := .mediaflow/layers/FfmpegLayer
 export SAM_CLI_TELEMETRY := 0
 export GCONV_PATH := /dev/null
 
-.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke demo-media
+.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke demo-media console-deploy
 
 run: install ffmpeg console  ## set everything up and start the local stack with a demo project
 	$(PY) -m local --demo-project demo --allow-loopback-callbacks
@@ -37,6 +37,10 @@ $(CONSOLE_VENDOR): console/package.json console/package-lock.json
 	cd console && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p console/vendor
 	cp console/node_modules/hls.js/dist/hls.min.js console/node_modules/hls.js/LICENSE console/vendor/
+
+console-deploy: install console  ## copy the console to a stack deployed with ConsoleEnabled=true: make console-deploy STACK=<name>
+	@test -n "$(STACK)" || { echo "usage: make console-deploy STACK=<stack name>"; exit 2; }
+	$(PY) -m mediaflow_cli.console_deploy --stack $(STACK)
 
 # Headless Chromium and its driver for the browser tests (Debian packages; browsers cannot be
 # downloaded by Playwright/Selenium here).

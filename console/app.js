@@ -356,9 +356,21 @@ async function refresh() {
   else if ($("#notice").dataset.kind === "error") notice("");
 }
 
-function start() {
+async function deployedEndpoint() {
+  // a deployed console (make console-deploy) ships config.json naming its API; locally it is absent
+  try {
+    const response = await fetch("config.json", { cache: "no-cache" });
+    return response.ok ? (await response.json()).endpoint || "" : "";
+  } catch {
+    return "";
+  }
+}
+
+async function start() {
   state.player = new Player($("#player"), $("#player-status"));
-  applySettings(loadSettings());
+  const settings = loadSettings();
+  if (!settings.endpoint) settings.endpoint = await deployedEndpoint();
+  applySettings(settings);
   $("#settings-toggle").addEventListener("click", () => toggleSettings($("#settings").hidden));
   $("#settings-form").addEventListener("submit", (e) => {
     e.preventDefault();
