@@ -23,6 +23,8 @@ from local.stack import AdminUnavailable, LocalStack
 
 REPO = Path(__file__).resolve().parent.parent
 READY_LINE = "Mediaflow local stack ready"
+# local.env names what a deployment's stack outputs name (MediaBucketName, EventsTopicArn, ...)
+LOCAL_ENV_REFS = {"MEDIAFLOW_BUCKET": "MediaBucket", "EVENTS_TOPIC_ARN": "EventsTopic", "MEDIAFLOW_TABLE": "MediaTable"}
 STATE_FILE = "local-stack.json"  # beside the env file: physical ids for `python -m local invoke`
 
 
@@ -109,12 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
             values[key] = env[key]
         ids = stack.physical_ids  # what the stack outputs name in a deployment
+        named = {
+            "MEDIAFLOW_BUCKET": "MediaBucket",
+            "EVENTS_TOPIC_ARN": "EventsTopic",
+            "MEDIAFLOW_TABLE": "MediaTable",
+        }
+        values.update({key: ids[logical] for key, logical in named.items() if logical in ids})
         values.update(
-            MEDIAFLOW_BUCKET=ids["MediaBucket"],
-            MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"],
-            EVENTS_TOPIC_ARN=ids["EventsTopic"],
-            MEDIAFLOW_TABLE=ids["MediaTable"],
-            MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/",
+            MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"], MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/"
         )
         write_env_file(args.env_file, values)
         write_state_file(args.env_file.with_name(STATE_FILE), stack.state())
