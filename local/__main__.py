@@ -24,7 +24,11 @@ from local.stack import AdminUnavailable, LocalStack
 REPO = Path(__file__).resolve().parent.parent
 READY_LINE = "Mediaflow local stack ready"
 # local.env names what a deployment's stack outputs name (MediaBucketName, EventsTopicArn, ...)
-LOCAL_ENV_REFS = {"MEDIAFLOW_BUCKET": "MediaBucket", "EVENTS_TOPIC_ARN": "EventsTopic", "MEDIAFLOW_TABLE": "MediaTable"}
+LOCAL_ENV_REFS = {
+    "MEDIAFLOW_BUCKET": "MediaBucket",
+    "EVENTS_TOPIC_ARN": "EventsTopic",
+    "MEDIAFLOW_TABLE": "MediaTable",
+}
 STATE_FILE = "local-stack.json"  # beside the env file: physical ids for `python -m local invoke`
 
 
