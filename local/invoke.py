@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import socket
 import sys
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from local.cfn import PhysicalIds
 from local.layers import LayerSet
@@ -50,9 +50,10 @@ def load_state(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(f"{path} not found: start the local stack first (make run)")
     state = dict(json.loads(path.read_text(encoding="utf-8")))
-    try:  # the state file outlives a stopped stack; moto answers its reset endpoint only when up
-        urllib.request.urlopen(state["moto_endpoint"] + "/moto-api/data.json", timeout=3).close()  # noqa: S310 - loopback
-    except (OSError, urllib.error.URLError) as exc:
+    moto = urlsplit(state["moto_endpoint"])
+    try:  # the state file outlives a stopped stack: is its moto still listening? (a connect is cheap)
+        socket.create_connection((moto.hostname or "127.0.0.1", moto.port or 80), timeout=3).close()
+    except OSError as exc:
         raise UsageError(f"the local stack in {path} is not running (make run): {exc}") from exc
     return state
 
