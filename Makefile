@@ -8,12 +8,12 @@ FFMPEG_DIR := .mediaflow/layers/FfmpegLayer
 export SAM_CLI_TELEMETRY := 0
 export GCONV_PATH := /dev/null
 
-.PHONY: run test install ffmpeg lint unit integration e2e sam-validate sam-build openapi bench clean
+.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke demo-media console-deploy
 
-run: install ffmpeg  ## set everything up and start the local stack with a demo project
+run: install ffmpeg console  ## set everything up and start the local stack with a demo project
 	$(PY) -m local --demo-project demo --allow-loopback-callbacks
 
-test: install ffmpeg lint  ## install what is missing and run every test
+test: install ffmpeg console browser lint  ## install what is missing and run every test
 	$(PY) -m pytest -q -n 2 tests/unit tests/integration
 	$(PY) -m pytest -q tests/e2e
 	$(MAKE) sam-build
@@ -23,10 +23,30 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,cli]'
 	touch $(STAMP)
 
 ffmpeg: $(FFMPEG_DIR)/bin/ffprobe
+
+# The web console is static files; only hls.js comes from npm (pinned in console/package-lock.json)
+# and is copied into console/vendor/, so nothing is fetched from a CDN at run time.
+CONSOLE_VENDOR := console/vendor/hls.min.js
+console: $(CONSOLE_VENDOR)
+
+$(CONSOLE_VENDOR): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p console/vendor
+	cp console/node_modules/hls.js/dist/hls.min.js console/node_modules/hls.js/LICENSE console/vendor/
+
+console-deploy: install console  ## copy the console to a stack deployed with ConsoleEnabled=true: make console-deploy STACK=<name>
+	@test -n "$(STACK)" || { echo "usage: make console-deploy STACK=<stack name>"; exit 2; }
+	$(PY) -m mediaflow_cli.console_deploy --stack $(STACK)
+
+# Headless Chromium and its driver for the browser tests (Debian packages; browsers cannot be
+# downloaded by Playwright/Selenium here).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 $(FFMPEG_DIR)/bin/ffprobe:
 	$(MAKE) -C layers/ffmpeg build-FfmpegLayer ARTIFACTS_DIR=$(CURDIR)/$(FFMPEG_DIR) PIP="$(CURDIR)/$(PY) -m pip"
@@ -45,7 +65,30 @@ openapi: install  ## regenerate openapi.json from the routes
 sam-build: install  ## sam build without Docker (BuildMethod: makefile everywhere)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/sam build --build-dir .aws-sam/build --cached --parallel
 
-bench: install ffmpeg
+invoke: install ffmpeg  ## one function against the running stack: make invoke FN=GetVideoFunction EVENT=events/get_video.json
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<LogicalId> [EVENT=events/<file>.json]"; exit 2; }
+	$(PY) -m local invoke $(FN) $(if $(EVENT),-e $(EVENT))
+
+unit: install  ## unit tests only (no network, no stack)
+	$(PY) -m pytest -q -n 2 tests/unit
+
+integration: install ffmpeg  ## integration tests (moto in-process, real ffmpeg)
+	$(PY) -m pytest -q -n 2 tests/integration
+
+e2e: install ffmpeg console browser  ## end-to-end tests against the local stack, browser tests included
+	$(PY) -m pytest -q tests/e2e
+
+sam-validate: install  ## cfn-lint and sam validate --lint (both offline)
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/sam validate --lint
+
+demo-media: install ffmpeg  ## demo.mp4: 10 s 1280x720 H.264/AAC test pattern, for the README's examples
+	GCONV_PATH=/dev/null $(FFMPEG_DIR)/bin/ffmpeg -nostdin -hide_banner -loglevel error -y \
+		-f lavfi -i testsrc2=size=1280x720:rate=25:duration=10 -f lavfi -i sine=frequency=440:duration=10 \
+		-c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -movflags +faststart demo.mp4
+	@echo "demo.mp4 ready"
+
+bench: install ffmpeg  ## the quick benchmark; the others are listed in the README
 	$(PY) benchmarks/cold_import.py
 
 clean:

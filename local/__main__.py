@@ -1,5 +1,8 @@
 """``python -m local``: run the Mediaflow stack locally (moto + functions + API + pollers).
 
+``python -m local invoke <LogicalId> -e events/<file>.json`` runs one function against the running
+stack instead (see ``local/invoke.py``).
+
 Prints ``Mediaflow local stack ready`` once everything is up, writes the connection settings to
 an env file (``.mediaflow/local.env``) and stops cleanly on Ctrl-C or SIGTERM (exit code 0).
 """
@@ -7,6 +10,7 @@ an env file (``.mediaflow/local.env``) and stops cleanly on Ctrl-C or SIGTERM (e
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -19,6 +23,13 @@ from local.stack import AdminUnavailable, LocalStack
 
 REPO = Path(__file__).resolve().parent.parent
 READY_LINE = "Mediaflow local stack ready"
+# local.env names what a deployment's stack outputs name (MediaBucketName, EventsTopicArn, ...)
+LOCAL_ENV_REFS = {
+    "MEDIAFLOW_BUCKET": "MediaBucket",
+    "EVENTS_TOPIC_ARN": "EventsTopic",
+    "MEDIAFLOW_TABLE": "MediaTable",
+}
+STATE_FILE = "local-stack.json"  # beside the env file: physical ids for `python -m local invoke`
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -52,7 +63,16 @@ def write_env_file(path: Path, values: dict[str, str]) -> None:
         fh.writelines(f"{key}={value}\n" for key, value in values.items())
 
 
+def write_state_file(path: Path, state: dict[str, object]) -> None:
+    path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["invoke"]:
+        from local.invoke import main as invoke_main
+
+        return invoke_main(argv[1:])
     args = parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -94,9 +114,26 @@ def main(argv: list[str] | None = None) -> int:
         env = stack.aws_env
         for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
             values[key] = env[key]
+        ids = stack.physical_ids  # what the stack outputs name in a deployment
+        named = {
+            "MEDIAFLOW_BUCKET": "MediaBucket",
+            "EVENTS_TOPIC_ARN": "EventsTopic",
+            "MEDIAFLOW_TABLE": "MediaTable",
+        }
+        values.update({key: ids[logical] for key, logical in named.items() if logical in ids})
+        values.update(
+            MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"], MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/"
+        )
         write_env_file(args.env_file, values)
+        write_state_file(args.env_file.with_name(STATE_FILE), stack.state())
         print("\n".join(f"{k}={v}" for k, v in values.items()))
         print(f"(written to {args.env_file})")
+        fragment = (
+            f"#project={values['MEDIAFLOW_PROJECT_ID']}&token={values['MEDIAFLOW_TOKEN']}"
+            if "MEDIAFLOW_TOKEN" in values
+            else ""
+        )
+        print(f"Console: {stack.endpoint}/console/{fragment}")
         print(READY_LINE, flush=True)
         stopping.wait()
     finally:

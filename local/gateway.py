@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from local import apigw
+from local import apigw, console
 from local.runtime import Invocation
 from local.views import Api, Route
 
@@ -36,8 +36,14 @@ class Gateway:
     """Routes, authorizes, throttles and invokes; independent of the HTTP server for testing."""
 
     def __init__(
-        self, apis: dict[str, Api], routes: list[Route], invoke: Invoke, openapi: Path | None
+        self,
+        apis: dict[str, Api],
+        routes: list[Route],
+        invoke: Invoke,
+        openapi: Path | None,
+        console_dir: Path | None = None,
     ) -> None:
+        self.console_dir = console_dir
         self.apis = apis
         self.routes = routes
         self.invoke = invoke
@@ -49,8 +55,9 @@ class Gateway:
         }
 
     def handle(self, req: apigw.Request, request_id: str) -> Response:
-        if req.method == "GET" and req.path == "/openapi.json" and self.openapi and self.openapi.is_file():
-            return 200, [("Content-Type", "application/json")], self.openapi.read_bytes()
+        local_answer = self._openapi(req) or self._console(req) or self._preflight(req)
+        if local_answer is not None:
+            return local_answer
         matched = apigw.match_route(self.routes, req.method, req.path)
         if matched is None:
             return apigw.gateway_response(self._only_api(), "MISSING_AUTHENTICATION_TOKEN", request_id)
@@ -69,6 +76,27 @@ class Gateway:
         except apigw.MalformedProxyResponse as exc:
             log.error("%s returned a malformed proxy response: %s", route.function_id, exc)
             return INTERNAL_ERROR
+
+    def _openapi(self, req: apigw.Request) -> Response | None:
+        if req.method == "GET" and req.path == "/openapi.json" and self.openapi and self.openapi.is_file():
+            return 200, [("Content-Type", "application/json")], self.openapi.read_bytes()
+        return None
+
+    def _console(self, req: apigw.Request) -> Response | None:
+        if self.console_dir is None or req.method not in ("GET", "HEAD"):
+            return None
+        return console.serve(self.console_dir, req.path)
+
+    def _preflight(self, req: apigw.Request) -> Response | None:
+        """SAM's Cors: an OPTIONS method with a mock integration on every resource, outside auth."""
+        if req.method != "OPTIONS":
+            return None
+        for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+            matched = apigw.match_route(self.routes, method, req.path)
+            if matched is not None and self.apis[matched[0].rest_api_id].cors:
+                headers = list(self.apis[matched[0].rest_api_id].cors.items())
+                return 200, [("Content-Type", "application/json"), *headers], b"{}"
+        return None
 
     def _usage_plan(self, api: Api, route: Route, req: apigw.Request, auth: apigw.AuthDecision) -> str | None:
         """API key presence (403 Forbidden) and per-key throttling (429), as API Gateway applies them."""

@@ -2,7 +2,8 @@
 
 Running moto in-process lets us add the one fact its S3 notifications drop and the SQS poller
 cannot recover afterwards: ``s3.object.versionId`` (see ``_patch_s3_version_ids``).  Everything
-else about moto's event shape is normalized at the poller boundary (``local.s3events``).
+else about moto's event shape is normalized at the poller boundary (``local.s3events``).  And
+it lets browsers preflight an object that already exists (``_patch_s3_preflight``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,28 @@ def _patch_s3_version_ids() -> None:
     notifications._get_s3_event = with_version
 
 
+def _patch_s3_preflight() -> None:
+    """Answer a CORS preflight (OPTIONS) on an existing private object from the bucket's CORS rules.
+
+    moto 5.2 runs its anonymous-access ACL check before it looks at the method, so a browser's
+    preflight of a PUT to an object that exists (an upload after RefreshUploadVideo) gets 403,
+    while S3 answers preflights from the CORS configuration alone.  Idempotent.
+    """
+    from moto.s3.responses import S3Response
+
+    original = S3Response._key_response
+    if getattr(original, "_mediaflow_patched", False):
+        return
+
+    def preflight_first(self: Any, request: Any, full_url: str) -> Any:
+        if request.method == "OPTIONS":
+            return self._response_options(request.headers, self.parse_bucket_name_from_url(request, full_url))
+        return original(self, request, full_url)
+
+    preflight_first._mediaflow_patched = True  # type: ignore[attr-defined]
+    S3Response._key_response = preflight_first  # type: ignore[method-assign]
+
+
 class MotoServer:
     """A ThreadedMotoServer bound to loopback; ``port=0`` picks a free port."""
 
@@ -55,6 +78,7 @@ class MotoServer:
     def start(self) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per AWS call
         _patch_s3_version_ids()
+        _patch_s3_preflight()
         self._server.start()
         self._running = True
         self.port = self._server.get_host_and_port()[1]
@@ -70,10 +94,24 @@ class MotoServer:
 
     @property
     def env(self) -> dict[str, str]:
-        """What a boto3 client (function, test, shell) needs to talk to this moto."""
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            **DUMMY_CREDENTIALS,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-        }
+        return client_env(self.endpoint)
+
+
+def client_env(endpoint: str) -> dict[str, str]:
+    """What a boto3 client (function, test, shell) needs to talk to the moto at ``endpoint``."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        **DUMMY_CREDENTIALS,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+
+
+def function_env(endpoint: str, extra_env: dict[str, str]) -> dict[str, str]:
+    """The base environment of every function of the local stack (before the template's own)."""
+    return {
+        **client_env(endpoint),
+        "AWS_SESSION_TOKEN": "testing",
+        "MEDIAFLOW_S3_PUBLIC_ENDPOINT": endpoint,
+        **extra_env,
+    }

@@ -93,8 +93,12 @@ class Worker:
         self._requests = os.fdopen(self._req_w, "wb")
         self._responses: queue.Queue[dict[str, Any] | None] = queue.Queue()
         prefix = f"[{fn.logical_id}]"
-        for stream in (self.proc.stdout, self.proc.stderr):
-            threading.Thread(target=_pump, args=(stream, prefix), daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=_pump, args=(stream, prefix), daemon=True)
+            for stream in (self.proc.stdout, self.proc.stderr)
+        ]
+        for pump in self._pumps:
+            pump.start()
         threading.Thread(target=self._read_responses, daemon=True).start()
         self.init_ms: float | None = None
         self.init_error: dict[str, Any] | None = None
@@ -160,6 +164,8 @@ class Worker:
         with contextlib.suppress(OSError):
             self._requests.close()
         self.proc.wait(timeout=5)
+        for pump in self._pumps:  # every line the function printed is logged before kill returns
+            pump.join(timeout=2)
 
 
 @dataclass

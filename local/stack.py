@@ -17,7 +17,7 @@ from typing import Any
 
 from local.gateway import Gateway, GatewayServer
 from local.layers import LayerSet
-from local.moto_server import MotoServer
+from local.moto_server import MotoServer, function_env
 from local.pollers import ScheduleTimer, SnsPoller, SqsPoller, rate_seconds, subscribe_sns
 from local.resources import Clients, create_resources
 from local.runtime import Runtime
@@ -83,15 +83,14 @@ class LocalStack:
         functions = template.functions()
         layers = LayerSet(self.repo_root)
         layers.prepare(layer for fn in functions.values() for layer in fn.layers)
-        base_env = {
-            **self.moto.env,
-            "AWS_SESSION_TOKEN": "testing",
-            "MEDIAFLOW_S3_PUBLIC_ENDPOINT": self.moto.endpoint,
-            **self.extra_env,
-        }
+        base_env = function_env(self.moto.endpoint, self.extra_env)
         self._runtime = Runtime(functions, layers, base_env, self.pool_size)
         gateway = Gateway(
-            template.apis(), template.routes(), self._runtime.invoke_raw, self.repo_root / "openapi.json"
+            template.apis(),
+            template.routes(),
+            self._runtime.invoke_raw,
+            self.repo_root / "openapi.json",
+            console_dir=self.repo_root / "console",
         )
         self._server = GatewayServer(gateway, self.api_port)
         self._server.start()
@@ -181,6 +180,18 @@ class LocalStack:
         if self._runtime is None:
             raise RuntimeError("the stack is not started")
         return self._runtime
+
+    def state(self) -> dict[str, Any]:
+        """What ``python -m local invoke`` needs to run a function against this running stack."""
+        return {
+            "api_endpoint": self.endpoint,
+            "moto_endpoint": self.moto.endpoint,
+            "template": str(self.template_path.resolve()),
+            "parameters": dict(self.parameter_overrides or {}),
+            "stack_name": self.stack_name,
+            "extra_env": dict(self.extra_env),
+            "physical": {"refs": self.template.physical.refs, "attrs": self.template.physical.attrs},
+        }
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Invoke a function directly; raises ``local.runtime.FunctionError`` when it fails."""

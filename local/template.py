@@ -105,6 +105,7 @@ class Template:
         doc = load_yaml(path)
         parameters = parameter_values(doc.get("Parameters") or {}, parameter_overrides or {})
         template = cls(path, doc, apply_globals(doc), parameters, stack_name)
+        template.drop_false_conditions()
         template.plan()
         return template
 
@@ -151,6 +152,13 @@ class Template:
         if only is not None:
             raw = {k: v for k, v in raw.items() if k in only}
         return dict(self.resolve(raw))
+
+    def drop_false_conditions(self) -> None:
+        """Resources whose ``Condition`` is false do not exist (e.g. the console without ConsoleEnabled)."""
+        resolver = self.resolver
+        for logical, body in list(self.resources.items()):
+            if "Condition" in body and not resolver.condition(body["Condition"]):
+                del self.resources[logical]
 
     def plan(self) -> None:
         """Plan every physical id (resources in dependency order, then SAM's implicit ones)."""

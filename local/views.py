@@ -74,6 +74,7 @@ class Api:
     burst_limit: int | None = None
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
     binary_media_types: tuple[str, ...] = ()
+    cors: dict[str, str] = field(default_factory=dict)  # Access-Control-* headers of the preflight
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,23 @@ class SnsEvent:
     filter_policy: dict[str, Any] | None = None
 
 
+def _cors_headers(cors: Any) -> dict[str, str]:
+    """SAM's ``Cors`` (a quoted origin string, or AllowOrigin/AllowHeaders/AllowMethods/MaxAge)."""
+    if not cors:
+        return {}
+    spec = {"AllowOrigin": cors} if isinstance(cors, str) else dict(cors)
+    names = {
+        "AllowOrigin": "Access-Control-Allow-Origin",
+        "AllowHeaders": "Access-Control-Allow-Headers",
+        "AllowMethods": "Access-Control-Allow-Methods",
+        "MaxAge": "Access-Control-Max-Age",
+    }
+    headers = {names[k]: str(v).strip("'") for k, v in spec.items() if k in names}
+    if spec.get("AllowCredentials"):
+        headers["Access-Control-Allow-Credentials"] = "true"
+    return headers
+
+
 def build_api(logical: str, api_id: str, props: dict[str, Any], function_for: Callable[[str], str]) -> Api:
     """An Api view from resolved AWS::Serverless::Api properties (Auth, UsagePlan, responses)."""
     auth = props.get("Auth") or {}
@@ -130,6 +148,7 @@ def build_api(logical: str, api_id: str, props: dict[str, Any], function_for: Ca
         )
     default = auth.get("DefaultAuthorizer")
     return Api(
+        cors=_cors_headers(props.get("Cors")),
         logical_id=logical,
         api_id=api_id,
         stage=str(props.get("StageName", "Prod")),

@@ -70,6 +70,8 @@ def test_cli_prints_ready_writes_env_file_and_stops_cleanly(tmp_path: Path, stop
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
             "AWS_DEFAULT_REGION",
+            "MEDIAFLOW_REGION",
+            "MEDIAFLOW_CONSOLE_URL",  # the template's bucket, topic and table join them when it has them
         }
         assert f"MEDIAFLOW_TOKEN={values['MEDIAFLOW_TOKEN']}" in printed
         assert (values["MEDIAFLOW_PROJECT_ID"], values["MEDIAFLOW_TOKEN"]) == ("proj-demo", "good")

@@ -88,6 +88,8 @@ class Settings(BaseModel):
     # A video whose source failed as non-media this many times is Damaged (RefreshUploadVideo refuses it).
     max_failed_uploads: int = Field(5, alias="MEDIAFLOW_MAX_FAILED_UPLOADS", ge=1)
     probe_timeout_s: float = Field(30.0, alias="MEDIAFLOW_PROBE_TIMEOUT_S", gt=0)
+    # Browser origin allowed to read API answers (the console on its own origin); "" sends no header.
+    cors_origin: str = Field("", alias="MEDIAFLOW_CORS_ORIGIN")
     # Only the local stack turns this on, so test receivers on 127.0.0.1 can get callbacks.
     allow_loopback: bool = Field(False, alias="MEDIAFLOW_ALLOW_LOOPBACK")
     # Callback delivery: success is a 2xx within the timeout; failures back off exponentially

@@ -19,6 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from mediaflow.api.families import Family, forbidden, internal, negotiate, render, validation_error
 from mediaflow.errors import ApiError, Forbidden
 from mediaflow.observability import logger, metrics
+from mediaflow.settings import get_settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -80,13 +81,26 @@ def build_resolver(family: Family, *routers: Router) -> APIGatewayRestResolver:
     return app
 
 
+def with_cors(event: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """A browser on another origin (the console) may read the answer: API Gateway's proxy
+    integration passes headers through, so the function adds them (the preflight is the API's)."""
+    origin = get_settings().cors_origin
+    headers = {k.lower() for k in (event.get("headers") or {})}
+    if origin and "origin" in headers:
+        response.setdefault("headers", {})["Access-Control-Allow-Origin"] = origin
+        response["headers"]["Access-Control-Expose-Headers"] = "X-Amzn-RequestId"
+        if origin != "*":
+            response["headers"]["Vary"] = "Origin"
+    return response
+
+
 def make_api_handler(router: Router, family: Family) -> LambdaHandler:
     app = build_resolver(family, router)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return app.resolve(event, context)
+        return with_cors(event, app.resolve(event, context))
 
     handler.app = app  # type: ignore[attr-defined]  # tests and the OpenAPI generator reach the resolver
     return handler

@@ -114,7 +114,10 @@ def handle_dead_letter(body: str) -> str:
     """A message SQS gave up on (every invocation for it died): end its job, so no job is left
     DOWNLOADING or UPLOADING forever."""
     message = json.loads(body)
-    job = jobs.get(str(message["project_id"]), str(message["job_id"]))
+    try:
+        job = jobs.get(str(message["project_id"]), str(message["job_id"]))
+    except NotFound:  # expired or never existed: nothing is left to end
+        return "ended"
     if job.status in jobs.TERMINAL:
         return "ended"
     _abandon(job)

@@ -94,6 +94,25 @@ def delete_keys(keys: Iterable[str]) -> int:
     return len(wanted)
 
 
+def read_bytes(key: str, *, max_bytes: int) -> bytes:
+    """A small object's content; ``NotFound`` when there is none, ``ValueError`` above ``max_bytes``."""
+    s3 = aws.client("s3")
+    try:
+        answer = s3.get_object(Bucket=_bucket(), Key=key)
+    except Exception as exc:
+        if aws.error_code(exc) in _MISSING:
+            raise NotFound(key) from exc
+        raise
+    if int(answer.get("ContentLength") or 0) > max_bytes:
+        raise ValueError(f"{key} is larger than {max_bytes} bytes")
+    return bytes(answer["Body"].read())
+
+
+def put_bytes(key: str, data: bytes, content_type: str, *, cache_control: str | None = None) -> None:
+    extra = {"CacheControl": cache_control} if cache_control else {}
+    aws.client("s3").put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type, **extra)
+
+
 def public_url(key: str) -> str:
     """Where the object lives, as a path-style URL (it is private: this names it, it grants nothing)."""
     settings = get_settings()

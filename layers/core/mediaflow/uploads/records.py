@@ -32,6 +32,7 @@ class Failure(BaseModel):
 
 class VideoDoc(RecordDoc):
     KIND: ClassVar[Kind] = Kind.VIDEO
+    COUNTED_BY_TIME: ClassVar[bool] = True  # GetVideoList totals over StartTime/EndTime
 
     title: str | None = None
     file_name: str | None = None

@@ -6,6 +6,7 @@ from typing import Any
 
 from mediaflow import clock
 from mediaflow.records.model import Record
+from mediaflow.settings import get_settings
 from mediaflow.storage import objects
 from mediaflow.uploads.records import VideoDoc
 
@@ -78,6 +79,7 @@ def video_info(record: Record[VideoDoc]) -> dict[str, Any]:
         "ModificationTime": _iso(record.updated_at),
         "TemplateGroupId": doc.template_group_id or "",
         "StorageLocation": objects.public_url("").rstrip("/"),
+        "RegionId": get_settings().region,
     }
     if doc.transcode_task_id:
         video["TranscodeTaskId"] = doc.transcode_task_id  # the MPC task running its template group

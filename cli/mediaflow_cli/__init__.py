@@ -1,0 +1,1 @@
+"""The `mediaflow` command: upload, ingest, transcode, covers, watch, ls, get, play."""
