@@ -49,10 +49,7 @@ def input_key(project_id: str, info: ObsObjInfo) -> str:
 def output_dir(project_id: str, info: ObsObjInfo) -> str:
     """The output directory key, always under ``outputs/<project>/`` and ending in '/'."""
     _check_bucket(info, "output")
-    relative = info.object.strip("/")
-    if not relative:
-        return keys.output_prefix(project_id)
-    key = _owned_key(project_id, relative, "output")
+    key = _owned_key(project_id, info.object, "output")  # the one rule: "/abs" is refused, not stripped
     if not key.startswith(keys.output_prefix(project_id)):
         raise invalid(f"output.object must be under {keys.output_prefix(project_id)}")
     return key.rstrip("/") + "/"
