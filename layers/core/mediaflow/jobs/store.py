@@ -15,13 +15,12 @@ same transaction moves the project's per-kind and per-status counts, so totals a
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mediaflow import aws, clock
+from mediaflow import aws, clock, cursors
 from mediaflow.errors import Conflict, NotFound
 from mediaflow.jobs import counters
 from mediaflow.jobs.states import Kind, machine
@@ -190,22 +189,12 @@ def update(kind: Kind, project_id: str, record_id: str, mutate: Mutation, *, att
     raise Conflict(f"{kind.value} {record_id}: too many concurrent writers")
 
 
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+def _encode_cursor(key: dict[str, Any] | None, scope: str = "") -> str | None:
+    return cursors.seal(key, scope) if key else None
 
 
-def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise ValueError("invalid cursor") from exc
-    if not isinstance(value, dict):
-        raise ValueError("invalid cursor")
-    return value
+def _decode_cursor(cursor: str | None, scope: str = "") -> dict[str, Any] | None:
+    return cursors.unseal(cursor, scope) if cursor else None  # InvalidCursor (a ValueError) if forged
 
 
 def _range_condition(start: str | None, end: str | None) -> tuple[str, dict[str, Any]]:
@@ -254,12 +243,14 @@ def list_page(
     """One page of a project's records of a kind (optionally in one status, within created bounds)."""
     query = _index_query(kind, project_id, status, start, end)
     query.update({"Limit": limit, "ScanIndexForward": not newest_first})
-    start_key = _decode_cursor(cursor)
+    scope = cursors.scope(query["IndexName"], query["ExpressionAttributeValues"], not newest_first)
+    start_key = _decode_cursor(cursor, scope)
     if start_key:
         query["ExclusiveStartKey"] = start_key
     result = _ddb().query(**query)
     return Page(
-        [_from_item(i) for i in result.get("Items", [])], _encode_cursor(result.get("LastEvaluatedKey"))
+        [_from_item(i) for i in result.get("Items", [])],
+        _encode_cursor(result.get("LastEvaluatedKey"), scope),
     )
 
 
