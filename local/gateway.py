@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from local import apigw
 from local.runtime import Invocation
@@ -137,11 +137,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, [("Content-Type", "application/json")], message, request_id)
             return
         body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
+        # the request-target as sent (urlsplit would read "//[x" as a host and raise)
+        path, _, query = self.path.partition("#")[0].partition("?")
         req = apigw.Request(
             method=self.command,
-            path=parts.path or "/",
-            query=parts.query,
+            path=path or "/",
+            query=query,
             headers=list(self.headers.items()),
             body=body,
             source_ip=self.client_address[0],
@@ -168,6 +169,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, CONNECT, made-up ones) matches no route: API Gateway's 403,
+        not http.server's 501."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Access lines are logged by ``_serve`` with timings instead."""

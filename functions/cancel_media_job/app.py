@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from mediaflow.api.app import make_api_handler
 from mediaflow.api.families import Family
 from mediaflow.ci import jobs
-from mediaflow.ci.errors import invalid
 
 router = Router()
 
@@ -22,11 +21,9 @@ router = Router()
 )
 def cancel_media_job(
     project_id: Annotated[str, Path()],
-    JobId: Annotated[str, Path(max_length=64)],
-    cancel: Annotated[str | None, Query(max_length=16, description="present: cancel (any value)")] = None,
+    JobId: Annotated[str, Path(pattern=r"^j[0-9a-f]{32}$", description="A SmartCover job id")],
+    cancel: Annotated[str, Query(max_length=16, description="Required (any value): the only operation")],
 ) -> Response[str]:
-    if cancel is None:
-        raise invalid("the only operation on a job is ?cancel")
     jobs.cancel(project_id, JobId)
     return Response(status_code=200, body="")
 

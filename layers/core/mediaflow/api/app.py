@@ -97,7 +97,10 @@ def build_resolver(family: Family, *routers: Router) -> APIGatewayRestResolver:
 
 
 def body_rules(
-    app: APIGatewayRestResolver, family: Family, max_body_bytes: int | None
+    app: APIGatewayRestResolver,
+    family: Family,
+    max_body_bytes: int | None,
+    document: type[BaseModel] | None = None,
 ) -> dict[str, BodyRule]:
     """``"METHOD /resource"`` -> the route's input rule (``mediaflow.api.boundary``)."""
     rules = {}
@@ -107,19 +110,26 @@ def body_rules(
         body_model = model if isinstance(model, type) and issubclass(model, BaseModel) else None
         resource = route.openapi_path.replace("<", "{").replace(">", "}")
         key = f"{route.method.upper()} {resource}"
-        rules[key] = rule_for(route.method, body_model, family, max_body_bytes)
+        rules[key] = rule_for(route.method, body_model, family, max_body_bytes, document)
     return rules
 
 
-def make_api_handler(router: Router, family: Family, *, max_body_bytes: int | None = None) -> LambdaHandler:
+def make_api_handler(
+    router: Router,
+    family: Family,
+    *,
+    max_body_bytes: int | None = None,
+    document: type[BaseModel] | None = None,
+) -> LambdaHandler:
     """The Lambda handler of ``router``'s operations. ``max_body_bytes`` overrides the route's
-    default body limit (``mediaflow.api.boundary``)."""
+    default body limit; ``document`` names the model of a CI ``<Request>`` (for the OpenAPI
+    document: the route parses the body itself). See ``mediaflow.api.boundary``."""
     app = build_resolver(family, router)
     rules: dict[str, BodyRule] = {}
 
     def rule(event: Mapping[str, Any]) -> BodyRule:
         if not rules:  # built on first use: the CI limit is a setting, read after import
-            rules.update(body_rules(app, family, max_body_bytes))
+            rules.update(body_rules(app, family, max_body_bytes, document))
         key = f"{str(event.get('httpMethod') or '').upper()} {event.get('resource')}"
         return rules.get(key) or (next(iter(rules.values())) if len(rules) == 1 else boundary.UNKNOWN_ROUTE)
 
@@ -140,5 +150,5 @@ def make_api_handler(router: Router, family: Family, *, max_body_bytes: int | No
         return app.resolve(event, context)
 
     handler.app = app  # type: ignore[attr-defined]  # tests and the OpenAPI generator reach the resolver
-    handler.body_rules = lambda: body_rules(app, family, max_body_bytes)  # type: ignore[attr-defined]
+    handler.body_rules = lambda: body_rules(app, family, max_body_bytes, document)  # type: ignore[attr-defined]
     return handler

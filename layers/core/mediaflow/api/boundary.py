@@ -208,13 +208,18 @@ UNKNOWN_ROUTE = BodyRule(BodyKind.NONE, NO_BODY_LIMIT)  # a handler asked for a 
 
 
 def rule_for(
-    method: str, body_model: type[BaseModel] | None, family: Family, max_bytes: int | None
+    method: str,
+    body_model: type[BaseModel] | None,
+    family: Family,
+    max_bytes: int | None,
+    document: type[BaseModel] | None = None,
 ) -> BodyRule:
-    """The rule of one route: its body model (a ``Body()`` parameter), or the family's document."""
+    """The rule of one route: its body model (a ``Body()`` parameter), or the family's document
+    (``document``: its model, which the route applies itself; here it only documents it)."""
     if body_model is not None:
         return BodyRule(BodyKind.JSON, max_bytes or JSON_LIMIT, body_model, family in FORBIDS_UNKNOWN)
     if family is Family.CI and method.upper() in ("POST", "PUT"):
         from mediaflow.ci.config import ci_settings
 
-        return BodyRule(BodyKind.DOCUMENT, max_bytes or ci_settings().max_body_bytes)
+        return BodyRule(BodyKind.DOCUMENT, max_bytes or ci_settings().max_body_bytes, document)
     return BodyRule(BodyKind.NONE, max_bytes or NO_BODY_LIMIT)

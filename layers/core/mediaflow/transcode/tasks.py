@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic.json_schema import JsonDict
 
 from mediaflow import aws, clock
 from mediaflow.errors import ApiError, Conflict, NotFound
@@ -22,9 +23,15 @@ from mediaflow.jobs.states import TRANSCODE, Kind
 from mediaflow.settings import get_settings
 from mediaflow.transcode import waiting
 from mediaflow.transcode.locations import ObsObjInfo, input_key, invalid, output_dir
+from mediaflow.transcode.presets import PRESETS
 from mediaflow.transcode.spec import RenditionSpec
 
 MAX_TEMPLATES = 9
+# For the OpenAPI document: distinct system template ids or custom ones (from 100000)
+TEMPLATE_IDS: JsonDict = {
+    "uniqueItems": True,
+    "items": {"type": "integer", "anyOf": [{"enum": list(sorted(PRESETS))}, {"minimum": 100000}]},
+}
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 CANCEL_FAILED = ApiError(400, "MPC.10212", "Operation failed. The task does not exist or has already ended.")
 
@@ -32,7 +39,9 @@ CANCEL_FAILED = ApiError(400, "MPC.10212", "Operation failed. The task does not 
 class CreateTranscodingRequest(BaseModel):
     input: ObsObjInfo
     output: ObsObjInfo
-    trans_template_id: list[int] = Field(min_length=1, max_length=MAX_TEMPLATES)
+    trans_template_id: list[int] = Field(
+        min_length=1, max_length=MAX_TEMPLATES, json_schema_extra=TEMPLATE_IDS
+    )
     output_filenames: list[str] | None = Field(None, max_length=MAX_TEMPLATES)
     user_data: str | None = Field(None, max_length=1024)
     priority: Literal[6, 9] = Field(6, description="9 = high, 6 = medium (default)")
