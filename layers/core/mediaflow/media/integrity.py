@@ -18,8 +18,9 @@ the container declares with the object's real size, reading a few header bytes t
   number of 188-byte, or 192-byte M2TS, packets ending in sync bytes) is refused as truncated; a
   cut on a packet boundary is a valid, shorter stream and is reported as what it is.
 
-Measured through the local relay on moto (benchmarks/truncation_check.py): the check adds 2-4
-range reads of at most 4 KiB.
+Measured on 60 s 720p clips served with byte ranges (benchmarks/truncation_check.py): the check
+takes 1-3 ms, 2-5 range reads and 0.1-4 KiB, 1-3 % of the probe; decoding the last second instead
+read 8.6-17 MiB and took 70-290 ms.
 """
 
 from __future__ import annotations
