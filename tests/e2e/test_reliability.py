@@ -131,6 +131,8 @@ MALFORMED = {
     "6 MB of junk": (json.dumps({"junk": "x" * (6 * MIB)}).encode(), "application/json", 413, "larger than"),
     "6 MB of bytes": (bytes(range(256)) * (6 * MIB // 256), None, 413, "larger than"),
     "not JSON": (b"{'Title': 't'}", "application/json", 400, "JSON"),
+    "no body": (b"", "application/json", 400, ""),
+    "no body, wrong type": (b"", "text/plain", 415, "application/json"),
 }
 
 

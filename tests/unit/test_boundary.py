@@ -155,6 +155,15 @@ def test_rules_come_from_the_routes() -> None:
     assert jobs["POST /v1/{project_id}/jobs"].kind is BodyKind.DOCUMENT
     listing = load_function("list_media_jobs").lambda_handler.body_rules()
     assert listing["GET /v1/{project_id}/jobs"].kind is BodyKind.NONE
+    cancel = load_function("cancel_media_job").lambda_handler.body_rules()
+    assert cancel["PUT /v1/{project_id}/jobs/{JobId}"].kind is BodyKind.NONE  # a PUT without a body
+
+
+def test_a_json_route_without_a_body_still_checks_its_type() -> None:
+    assert refused(event("", "text/plain")).status == 415  # Powertools would raise a non-400 here
+    admitted = admit(event(None, "application/json; charset=utf-8"), JSON_RULE, Family.MPC)
+    assert admitted["headers"] == {"Content-Type": "application/json"} and admitted["body"] == ""
+    assert admit(event("", None), DOC_RULE, Family.CI)["body"] == ""  # CI answers MissingContent
 
 
 def handler_answer(function: str, method: str, resource: str, raw: bytes, content_type: str | None) -> Any:

@@ -110,7 +110,7 @@ def body_rules(
         body_model = model if isinstance(model, type) and issubclass(model, BaseModel) else None
         resource = route.openapi_path.replace("<", "{").replace(">", "}")
         key = f"{route.method.upper()} {resource}"
-        rules[key] = rule_for(route.method, body_model, family, max_body_bytes, document)
+        rules[key] = rule_for(body_model, family, max_body_bytes, document)
     return rules
 
 

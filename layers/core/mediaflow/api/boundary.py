@@ -3,8 +3,8 @@ anything parses it (Powertools, pydantic, the CI wire codec), so malformed input
 400 in the family's shape and never a 500.
 
 Each route gets a ``BodyRule`` from its handler (``make_api_handler``): a ``Body()`` parameter makes
-a JSON route; a POST or PUT of the CI family takes a ``<Request>`` document in XML or JSON; every
-other route takes no body (one is ignored, up to the limit).
+a JSON route; a handler given a ``document`` model (the CI family's POST/PUT) takes a ``<Request>``
+in XML or JSON; every other route takes no body (one is ignored, up to the limit).
 
 | rule     | Content-Type accepted                                        | default limit   |
 |----------|--------------------------------------------------------------|-----------------|
@@ -174,21 +174,29 @@ def admit(event: dict[str, Any], rule: BodyRule, family: Family) -> dict[str, An
     raw = _raw_body(event, family)
     if len(raw) > rule.max_bytes:
         raise refusal(family, 413, f"the request body is larger than {rule.max_bytes} bytes")
-    if rule.kind is BodyKind.NONE or not raw:
-        return event
+    if rule.kind is BodyKind.NONE or (not raw and rule.kind is BodyKind.DOCUMENT):
+        return event  # the CI wire codec answers an empty document with MissingContent
+    headers = event.get("headers") or {}
+    declared = _media_type(_header(headers, "content-type"), rule.kind, family)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise refusal(family, 400, f"the request body is not valid UTF-8 (byte {exc.start})") from None
-    headers = event.get("headers") or {}
-    declared = _media_type(_header(headers, "content-type"), rule.kind, family)
     fmt = declared or ("json" if rule.kind is BodyKind.JSON else negotiate({}, text.lstrip()[:1]))
+    if not text:  # a JSON route without a body: its validation says which fields are missing
+        return _normalized(event, headers, text, rule)
     if fmt == "json":
         data = _check_json(text, family)
         if rule.model is not None and rule.forbid_unknown:
             _check_fields(rule.model, data, family)
     else:
         _check_xml(raw, family)
+    return _normalized(event, headers, text, rule)
+
+
+def _normalized(
+    event: dict[str, Any], headers: Mapping[str, Any], text: str, rule: BodyRule
+) -> dict[str, Any]:
     admitted = {**event, "body": text, "isBase64Encoded": False}
     if rule.kind is BodyKind.JSON:  # one spelling for what parses next (Powertools matches it exactly)
         admitted["headers"] = {
@@ -208,7 +216,6 @@ UNKNOWN_ROUTE = BodyRule(BodyKind.NONE, NO_BODY_LIMIT)  # a handler asked for a 
 
 
 def rule_for(
-    method: str,
     body_model: type[BaseModel] | None,
     family: Family,
     max_bytes: int | None,
@@ -218,7 +225,7 @@ def rule_for(
     (``document``: its model, which the route applies itself; here it only documents it)."""
     if body_model is not None:
         return BodyRule(BodyKind.JSON, max_bytes or JSON_LIMIT, body_model, family in FORBIDS_UNKNOWN)
-    if family is Family.CI and method.upper() in ("POST", "PUT"):
+    if document is not None:
         from mediaflow.ci.config import ci_settings
 
         return BodyRule(BodyKind.DOCUMENT, max_bytes or ci_settings().max_body_bytes, document)
