@@ -22,10 +22,13 @@ def get_url_upload_infos(
     project_id: Annotated[str, Path()],
     JobIds: Annotated[
         str | None,
-        Query(pattern=r"^[0-9a-f]{32}(,[0-9a-f]{32}){0,9}$", description="One of JobIds, UploadURLs"),
+        Query(pattern=r"^[^,]*(,[^,]*){0,9}$", description="<= 10 ids; unknown ones are listed in NonExists"),
     ] = None,
     UploadURLs: Annotated[
-        str | None, Query(max_length=10 * 8192 + 9, description="<= 10 URL-encoded URLs, comma-separated")
+        str | None,
+        Query(
+            max_length=10 * 8192 + 9, pattern=r"^[^,]*(,[^,]*){0,9}$", description="<= 10 URL-encoded URLs"
+        ),
     ] = None,
 ) -> dict[str, Any]:
     return {"RequestId": request_id(router), **service.get_url_upload_infos(project_id, JobIds, UploadURLs)}
