@@ -4,6 +4,7 @@ Per request: match a template route (else 403 Missing Authentication Token), run
 authorizer (401/403/500 gateway responses), check the usage identifier key and its token bucket
 (403 Forbidden / 429), invoke the function with a v1 proxy event and return its response
 (502 on function errors, timeouts or malformed results).  Every response carries X-Amzn-RequestId.
+The HTTP server holds a crowd: a deep listen backlog and a bounded pool of worker threads.
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from local import apigw, console
 from local.runtime import Invocation
 from local.views import Api, Route
 
 log = logging.getLogger("local.gateway")
+LISTEN_BACKLOG = 1024  # connections the kernel queues before accept (the kernel caps it at somaxconn)
+WORKERS = 256  # connections served at once; more wait in the pool's queue, in arrival order
+KEEP_ALIVE_IDLE_S = 60.0  # API Gateway also closes idle connections
+MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway (REST) refuses larger requests itself
 Invoke = Callable[[str, Any], Invocation]
 Response = tuple[int, list[tuple[str, str]], bytes]
 INTERNAL_ERROR: Response = (
@@ -142,18 +148,29 @@ class Gateway:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = KEEP_ALIVE_IDLE_S  # an idle keep-alive connection gives its worker back
     server: _Server
 
     def _serve(self) -> None:
         started = time.monotonic()
         request_id = str(uuid.uuid4())
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_PAYLOAD:  # API Gateway's payload quota: refused before any function
+            self.close_connection = True
+            message = b'{"message":"Request payload must be at most 10485760 bytes"}'
+            status = 413 if length > 0 else 400
+            self._send(status, [("Content-Type", "application/json")], message, request_id)
+            return
         body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
+        # the request-target as sent (urlsplit would read "//[x" as a host and raise)
+        path, _, query = self.path.partition("#")[0].partition("?")
         req = apigw.Request(
             method=self.command,
-            path=parts.path or "/",
-            query=parts.query,
+            path=path or "/",
+            query=query,
             headers=list(self.headers.items()),
             body=body,
             source_ip=self.client_address[0],
@@ -163,6 +180,12 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             log.exception("gateway error on %s %s", self.command, self.path)
             status, headers, data = INTERNAL_ERROR
+        self._send(status, headers, data, request_id)
+        log.info(
+            "%s %s -> %d (%.0f ms)", self.command, self.path, status, (time.monotonic() - started) * 1000
+        )
+
+    def _send(self, status: int, headers: list[tuple[str, str]], data: bytes, request_id: str) -> None:
         self.send_response(status)
         for key, value in headers:
             if key.lower() not in ("content-length", "connection", "transfer-encoding"):
@@ -172,23 +195,47 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        log.info(
-            "%s %s -> %d (%.0f ms)", self.command, self.path, status, (time.monotonic() - started) * 1000
-        )
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, CONNECT, made-up ones) matches no route: API Gateway's 403,
+        not http.server's 501."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Access lines are logged by ``_serve`` with timings instead."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(HTTPServer):
+    """Connections are served by a bounded pool of threads; a crowd beyond the pool waits, queued
+    in order, instead of being reset. The listen backlog (``request_queue_size``) is what the
+    kernel holds before accept: Python's default of 5 reset connections under a crowd of 100."""
 
-    def __init__(self, port: int, gateway: Gateway) -> None:
+    allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
+
+    def __init__(self, port: int, gateway: Gateway, workers: int = WORKERS) -> None:
         self.gateway = gateway
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gateway")
         super().__init__(("127.0.0.1", port), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._pool.submit(self._serve, request, client_address)
+
+    def _serve(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class GatewayServer:

@@ -1,14 +1,16 @@
 """moto as the local AWS endpoint, run in this process on 127.0.0.1.
 
 Running moto in-process lets us add the one fact its S3 notifications drop and the SQS poller
-cannot recover afterwards: ``s3.object.versionId`` (see ``_patch_s3_version_ids``).  Everything
-else about moto's event shape is normalized at the poller boundary (``local.s3events``).  And
-it lets browsers preflight an object that already exists (``_patch_s3_preflight``).
+cannot recover afterwards: ``s3.object.versionId`` (see ``_patch_s3_version_ids``), and serialize
+its DynamoDB, which is not thread-safe (``_serialize_dynamodb``).  Everything else about moto's
+event shape is normalized at the poller boundary (``local.s3events``).  And it lets browsers
+preflight an object that already exists (``_patch_s3_preflight``).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from moto.server import ThreadedMotoServer
@@ -67,6 +69,29 @@ def _patch_s3_preflight() -> None:
     S3Response._key_response = preflight_first  # type: ignore[method-assign]
 
 
+def _serialize_dynamodb() -> None:
+    """Run moto's DynamoDB actions one at a time.
+
+    moto 5.2's TransactWriteItems deep-copies every table while other request threads write to
+    it: "RuntimeError: dictionary changed size during iteration", an HTTP 500 that botocore
+    retries and, under load, gives up on (or retries a transaction that had partly applied).
+    DynamoDB calls take milliseconds here, so one lock costs nothing a test would notice.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "_mediaflow_patched", False):
+        return
+    lock = threading.RLock()
+
+    def one_at_a_time(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    one_at_a_time._mediaflow_patched = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = one_at_a_time  # type: ignore[method-assign]
+
+
 class MotoServer:
     """A ThreadedMotoServer bound to loopback; ``port=0`` picks a free port."""
 
@@ -79,6 +104,7 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per AWS call
         _patch_s3_version_ids()
         _patch_s3_preflight()
+        _serialize_dynamodb()
         self._server.start()
         self._running = True
         self.port = self._server.get_host_and_port()[1]

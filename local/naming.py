@@ -17,7 +17,7 @@ API_TYPES = {"AWS::Serverless::Api", "AWS::ApiGateway::RestApi"}
 # properties that decide a physical name (resolved while planning, before anything exists)
 NAME_PROPERTIES = (
     *("TableName", "BucketName", "TopicName", "QueueName", "RoleName", "Path", "FunctionName"),
-    *("LayerName", "LogGroupName", "TopicArn", "FifoQueue", "FifoTopic"),
+    *("LayerName", "LogGroupName", "TopicArn", "FifoQueue", "FifoTopic", "Name"),
 )
 
 
@@ -70,6 +70,10 @@ def plan_ids(  # noqa: PLR0911 - one branch per resource type
     if rtype == "AWS::Logs::LogGroup":
         name = props.get("LogGroupName", default)
         return name, {"Arn": f"arn:aws:logs:{region}:{acct}:log-group:{name}:*"}
+    if rtype == "AWS::SecretsManager::Secret":  # Ref is the ARN; the service adds a random suffix
+        name = props.get("Name", default)
+        arn = f"arn:aws:secretsmanager:{region}:{acct}:secret:{name}"
+        return arn, {"Id": arn}
     if rtype == "AWS::SNS::Subscription":
         return f"{props.get('TopicArn', default)}:{logical}", {}
     return default, {"Arn": f"arn:aws:local:{region}:{acct}:{logical}"}

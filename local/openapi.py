@@ -43,14 +43,23 @@ def _load(function_dir: Path) -> ModuleType:
     return module
 
 
+FAMILY_ERRORS = {
+    "400": "Invalid request: the operation's family error body (VOD Code/Message, MPC error_code/"
+    "error_msg, CI <Error>)",
+    "413": "The request body is larger than the operation's limit (x-mediaflow-body.maxBytes)",
+    "415": "A Content-Type the operation does not take (x-mediaflow-body.contentTypes)",
+}
+
+
 def build_document() -> dict[str, Any]:
     sys.path.insert(0, str(REPO / "layers" / "core"))
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
     from aws_lambda_powertools.event_handler.openapi.models import Server
 
     app = APIGatewayRestResolver(enable_validation=True)
-    for function_dir in api_function_dirs():
-        app.include_router(_load(function_dir).router)
+    modules = [_load(function_dir) for function_dir in api_function_dirs()]
+    for module in modules:
+        app.include_router(module.router)
     schema = app.get_openapi_json_schema(
         title="Mediaflow API",
         version="1.0.0",
@@ -58,7 +67,67 @@ def build_document() -> dict[str, Any]:
         servers=[Server(url="/")],
         openapi_version="3.1.0",
     )
-    return dict(json.loads(schema))
+    doc = dict(json.loads(schema))
+    for module in modules:
+        for key, rule in module.lambda_handler.body_rules().items():
+            method, path = key.split(" ", 1)
+            _describe_input(doc, doc["paths"][path][method.lower()], rule)
+    _family_errors(doc)
+    return doc
+
+
+def _describe_input(doc: dict[str, Any], operation: dict[str, Any], rule: Any) -> None:
+    """What the input boundary (mediaflow.api.boundary) takes, and the CI family's XML bodies."""
+    from mediaflow.api.boundary import BodyKind
+
+    operation["x-mediaflow-body"] = rule.describe()
+    components = doc.setdefault("components", {}).setdefault("schemas", {})
+    if rule.kind is BodyKind.DOCUMENT and rule.model is not None:
+        schema = rule.model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        schema["xml"] = {"name": "Request"}  # <Request>...</Request>; JSON: the bare object
+        components[rule.model.__name__] = schema
+        ref = {"$ref": f"#/components/schemas/{rule.model.__name__}"}
+        content = {media: {"schema": ref} for media in ("application/xml", "application/json")}
+        operation["requestBody"] = {"required": True, "content": content}
+    if rule.forbid_unknown:
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        _close_objects(components, body.get("schema", {}), set())
+
+
+def _close_objects(components: dict[str, Any], schema: Any, seen: set[str]) -> None:
+    """additionalProperties: false on every object schema reachable from ``schema``."""
+    if isinstance(schema, list):
+        for item in schema:
+            _close_objects(components, item, seen)
+        return
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name not in seen:
+            seen.add(name)
+            _close_objects(components, components[name], seen)
+    if "properties" in schema:
+        schema["additionalProperties"] = False
+    for value in schema.values():
+        _close_objects(components, value, seen)
+
+
+def _family_errors(doc: dict[str, Any]) -> None:
+    """Powertools documents a 422 HTTPValidationError; every family answers 400 in its own shape."""
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            responses.pop("422", None)
+            body = "x-mediaflow-body" in operation and operation["x-mediaflow-body"]["kind"] != "none"
+            for status, description in FAMILY_ERRORS.items():
+                if status == "400" or body:
+                    responses[status] = {"description": description}
+    schemas = doc.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
 
 
 def render() -> str:

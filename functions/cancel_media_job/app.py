@@ -22,8 +22,8 @@ router = Router()
 )
 def cancel_media_job(
     project_id: Annotated[str, Path()],
-    JobId: Annotated[str, Path(max_length=64)],
-    cancel: Annotated[str | None, Query(max_length=16, description="present: cancel (any value)")] = None,
+    JobId: Annotated[str, Path(pattern=r"^j[0-9a-f]{32}$", description="A SmartCover job id")],
+    cancel: Annotated[str, Query(max_length=16, description="Required (any value): the only operation")],
 ) -> Response[str]:
     if cancel is None:
         raise invalid("the only operation on a job is ?cancel")

@@ -15,7 +15,8 @@ router = Router()
 
 @router.delete("/v1/<project_id>/transcodings", summary="DeleteTranscodingTask", tags=["Transcoding"])
 def cancel_transcode_task(
-    project_id: Annotated[str, Path()], task_id: Annotated[str, Query(max_length=20)]
+    project_id: Annotated[str, Path()],
+    task_id: Annotated[str, Query(pattern=r"^[0-9]{1,20}$", description="A task id (digits)")],
 ) -> Response[str]:
     tasks.cancel_task(project_id, task_id)
     return Response(status_code=204, body="")

@@ -30,4 +30,4 @@ def create_ci_template(project_id: Annotated[str, Path()]) -> Response[str]:
     return wire.respond(event, templates.create(project_id, request))
 
 
-lambda_handler = make_api_handler(router, Family.CI)
+lambda_handler = make_api_handler(router, Family.CI, document=TemplateRequest)

@@ -17,7 +17,7 @@ router = Router()
     "/v1/<project_id>/notification/secrets/<secret_id>", summary="DeleteSigningSecret", tags=["Notifications"]
 )
 def delete_signing_secret(
-    project_id: Annotated[str, Path()], secret_id: Annotated[str, Path()]
+    project_id: Annotated[str, Path()], secret_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ) -> Response[str]:
     service.delete_secret(project_id, secret_id)
     return Response(status_code=204, body="")

@@ -11,6 +11,7 @@ from mediaflow.api.families import Family
 from mediaflow.transcode import group_service
 
 router = Router()
+HEX32 = r"^[0-9a-f]{32}$"
 
 
 @router.delete(
@@ -20,7 +21,8 @@ router = Router()
     tags=["Transcoding template groups"],
 )
 def delete_template_group(
-    project_id: Annotated[str, Path()], group_id: Annotated[str, Query(max_length=64)]
+    project_id: Annotated[str, Path()],
+    group_id: Annotated[str, Query(pattern=HEX32, description="A template group id (32 hex digits)")],
 ) -> Response[str]:
     group_service.delete_group(project_id, group_id)
     return Response(status_code=204, body="")

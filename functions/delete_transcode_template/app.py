@@ -20,7 +20,10 @@ router = Router()
     tags=["Transcoding templates"],
 )
 def delete_transcode_template(
-    project_id: Annotated[str, Path()], template_id: Annotated[int, Query()]
+    project_id: Annotated[str, Path()],
+    template_id: Annotated[
+        int, Query(ge=100000, le=2**63 - 1, description="A custom template (ids from 100000)")
+    ],
 ) -> Response[str]:
     template_service.delete_template(project_id, template_id)
     return Response(status_code=204, body="")

@@ -20,8 +20,16 @@ router = Router()
 )
 def get_url_upload_infos(
     project_id: Annotated[str, Path()],
-    JobIds: Annotated[str | None, Query()] = None,
-    UploadURLs: Annotated[str | None, Query()] = None,
+    JobIds: Annotated[
+        str | None,
+        Query(pattern=r"^[^,]*(,[^,]*){0,9}$", description="<= 10 ids; unknown ones are listed in NonExists"),
+    ] = None,
+    UploadURLs: Annotated[
+        str | None,
+        Query(
+            max_length=10 * 8192 + 9, pattern=r"^[^,]*(,[^,]*){0,9}$", description="<= 10 URL-encoded URLs"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     return {"RequestId": request_id(router), **service.get_url_upload_infos(project_id, JobIds, UploadURLs)}
 

@@ -1,6 +1,6 @@
 """GET /v1/{project_id}/jobs - DescribeMediaJobs (CI): a project's SmartCover jobs, paged."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -11,7 +11,12 @@ from mediaflow.api.families import Family
 from mediaflow.ci import listing, wire
 
 router = Router()
-Text = Annotated[str | None, Query(max_length=2048)]
+STATE = "(All|Submitted|Running|Success|Failed|Pause|Cancel)"
+# CI's time format; the month, day, hour and zone ranges are what strptime accepts
+TIME = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"[+ -](0[0-9]|1[0-4])[0-5][0-9]$"  # a '+' left unencoded arrives as a space
+)
 
 
 @router.get(
@@ -25,14 +30,20 @@ Text = Annotated[str | None, Query(max_length=2048)]
 )
 def list_media_jobs(
     project_id: Annotated[str, Path()],
-    tag: Text = None,
+    tag: Annotated[Literal["SmartCover"], Query(description="Required: SmartCover")],
     queue_id: Annotated[str | None, Query(alias="queueId", max_length=64)] = None,
-    states: Text = None,
-    start_creation_time: Annotated[str | None, Query(alias="startCreationTime", max_length=64)] = None,
-    end_creation_time: Annotated[str | None, Query(alias="endCreationTime", max_length=64)] = None,
+    states: Annotated[
+        str | None, Query(pattern=rf"^({STATE}(,{STATE}){{0,6}})?$", description="Comma list, or All")
+    ] = None,
+    start_creation_time: Annotated[
+        str | None, Query(alias="startCreationTime", pattern=TIME, description="2001-01-01T00:00:00+0800")
+    ] = None,
+    end_creation_time: Annotated[str | None, Query(alias="endCreationTime", pattern=TIME)] = None,
     input_object: Annotated[str | None, Query(alias="inputObject", max_length=1024)] = None,
-    order_by_time: Annotated[str | None, Query(alias="orderByTime", max_length=8)] = None,
-    size: Annotated[str | None, Query(max_length=8)] = None,
+    order_by_time: Annotated[Literal["Desc", "Asc", ""] | None, Query(alias="orderByTime")] = None,
+    size: Annotated[
+        str | None, Query(pattern=r"^([1-9][0-9]?|100)?$", description="1-100, default 10")
+    ] = None,
     next_token: Annotated[str | None, Query(alias="nextToken", max_length=2048)] = None,
 ) -> Response[str]:
     body = listing.list_jobs(

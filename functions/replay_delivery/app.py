@@ -19,7 +19,7 @@ router = Router()
     tags=["Notifications"],
 )
 def replay_delivery(
-    project_id: Annotated[str, Path()], delivery_id: Annotated[str, Path()]
+    project_id: Annotated[str, Path()], delivery_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ) -> Response[dict[str, Any]]:
     return Response(
         status_code=202,

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from mediaflow.api.app import make_api_handler
 from mediaflow.api.families import Family
 from mediaflow.ci import cover_jobs, views, wire
+from mediaflow.ci.models import SubmitRequest
 
 router = Router()
 
@@ -32,4 +33,4 @@ def submit_media_job(project_id: Annotated[str, Path()]) -> Response[str]:
     return wire.respond(event, {"JobsDetail": [views.jobs_detail(job, progress=False)]})
 
 
-lambda_handler = make_api_handler(router, Family.CI)
+lambda_handler = make_api_handler(router, Family.CI, document=SubmitRequest)

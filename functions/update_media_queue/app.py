@@ -25,7 +25,8 @@ router = Router()
     tags=["Smart cover"],
 )
 def update_media_queue(
-    project_id: Annotated[str, Path()], QueueId: Annotated[str, Path(max_length=64)]
+    project_id: Annotated[str, Path()],
+    QueueId: Annotated[str, Path(pattern=r"^p[0-9a-f]{32}$", description="The project's queue")],
 ) -> Response[str]:
     event = router.current_event
     request = parse(QueueUpdate, wire.read_request(event))
@@ -34,4 +35,4 @@ def update_media_queue(
     return wire.respond(event, {"RequestId": request_id, "Queue": views.queue_view(queue)})
 
 
-lambda_handler = make_api_handler(router, Family.CI)
+lambda_handler = make_api_handler(router, Family.CI, document=QueueUpdate)

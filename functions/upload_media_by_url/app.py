@@ -25,4 +25,6 @@ def upload_media_by_url(
     return {"RequestId": request_id(router), **service.upload_media_by_url(project_id, body)}
 
 
-lambda_handler = make_api_handler(router, Family.VOD)
+lambda_handler = make_api_handler(
+    router, Family.VOD, max_body_bytes=512 * 1024
+)  # 20 URLs of up to 8 KiB, twice

@@ -131,6 +131,7 @@ def test_notification_configuration_over_http(api: Api, project: Project) -> Non
     assert shown["notifications"] == [{"event_name": "FileUploadComplete", "status": "ON"}]
     names = api.call("GET", path + "/event", project.token).json()
     assert "TaskFinish" in names["event_name"]
-    bad = api.call("PUT", path, project.token, json={"url": "http://169.254.169.254/"})
+    bad = api.call("PUT", path, project.token, json={"notifications": [], "url": "http://169.254.169.254/"})
     assert bad.status_code == 400 and bad.json()["error_code"] == "MPC.10202"
-    api.call("PUT", path, project.token, json={})  # leave the project without a project-level URL
+    cleared = api.call("PUT", path, project.token, json={"notifications": []})  # no project-level URL
+    assert cleared.status_code == 200, cleared.text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mediaflow import aws, idempotency, settings
+from mediaflow import aws, cursors, idempotency, settings
 from tests.support.aws import MotoStack, environment, moto_stack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,6 +30,7 @@ def core_env(stack: MotoStack) -> Iterator[MotoStack]:
     with environment(values):
         settings.reset_settings()
         aws.reset_clients()
+        cursors.reset()
         idempotency.persistence.cache_clear()
         yield stack
     settings.reset_settings()

@@ -204,8 +204,10 @@ def test_project_configuration_routes_events_by_name(fast_retries: MotoStack) ->
     ("body", "fragment"),
     [
         ({"notifications": [{"event_name": "NoSuchEvent", "status": "ON"}]}, "NoSuchEvent"),
-        ({"url": "http://169.254.169.254/latest/meta-data/"}, "url"),
-        ({"url": "ftp://example.com/x"}, "url"),
+        ({"notifications": [], "url": "http://169.254.169.254/latest/meta-data/"}, "url"),
+        ({"notifications": [], "url": "ftp://example.com/x"}, "url"),
+        ({"url": "https://hooks.example.com/x"}, "notifications"),  # required: a PUT never wipes by accident
+        ({"notifications": [], "urll": "https://hooks.example.com/x"}, "urll"),  # unknown fields refused
         ({"notifications": [{"event_name": "TaskFinish", "status": "MAYBE"}]}, "status"),
     ],
 )

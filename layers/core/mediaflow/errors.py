@@ -30,8 +30,8 @@ class Conflict(MediaflowError):
     """A conditional write lost: the item changed, or the transition is not allowed from its state."""
 
 
-class InvalidCursor(MediaflowError):
-    """A pagination cursor that this service did not hand out (or that no longer fits the query)."""
+class InvalidCursor(MediaflowError, ValueError):
+    """A pagination cursor that this service did not hand out for this query (``cursors``)."""
 
 
 class Forbidden(MediaflowError):

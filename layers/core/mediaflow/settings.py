@@ -85,6 +85,7 @@ class Settings(BaseModel):
     upload_credential_seconds: int = Field(3000, alias="MEDIAFLOW_UPLOAD_CREDENTIAL_SECONDS", ge=900, le=3600)
     # Where clients send uploads. Empty: the regional S3 endpoint. The local stack sets moto's URL.
     s3_public_endpoint: str = Field("", alias="MEDIAFLOW_S3_PUBLIC_ENDPOINT")
+    cursor_key_arn: str = Field("", alias="MEDIAFLOW_CURSOR_KEY_ARN")  # mediaflow.cursors
     # A video whose source failed as non-media this many times is Damaged (RefreshUploadVideo refuses it).
     max_failed_uploads: int = Field(5, alias="MEDIAFLOW_MAX_FAILED_UPLOADS", ge=1)
     probe_timeout_s: float = Field(30.0, alias="MEDIAFLOW_PROBE_TIMEOUT_S", gt=0)

@@ -7,7 +7,7 @@ correlation id (API Gateway's request id, echoed as ``RequestId``), and EMF metr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -15,8 +15,19 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel
 
-from mediaflow.api.families import Family, forbidden, internal, negotiate, render, validation_error
+from mediaflow.api import boundary
+from mediaflow.api.boundary import BodyRule, rule_for
+from mediaflow.api.families import (
+    Family,
+    Rendered,
+    forbidden,
+    internal,
+    negotiate,
+    render,
+    validation_error,
+)
 from mediaflow.errors import ApiError, Forbidden
 from mediaflow.observability import logger, metrics
 from mediaflow.settings import get_settings
@@ -43,12 +54,17 @@ def project_guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) 
     return next_middleware(app)
 
 
+def _rendered(family: Family, error: ApiError, event: Mapping[str, Any]) -> Rendered:
+    headers = {str(k).lower(): str(v or "") for k, v in (event.get("headers") or {}).items()}
+    body = None if event.get("isBase64Encoded") else event.get("body")
+    wanted = {"Accept": headers.get("accept", ""), "Content-Type": headers.get("content-type", "")}
+    fmt = negotiate(wanted, body) if family is Family.CI else "xml"
+    request = str((event.get("requestContext") or {}).get("requestId") or "")
+    return render(family, error, request, headers.get("host") or "mediaflow", fmt)
+
+
 def _answer(app: APIGatewayRestResolver, family: Family, error: ApiError) -> Response:
-    event = app.current_event
-    host = (event.headers or {}).get("Host") or "mediaflow"
-    body = None if event.is_base64_encoded else event.body
-    fmt = negotiate(event.headers or {}, body) if family is Family.CI else "xml"
-    rendered = render(family, error, request_id(app), host, fmt)
+    rendered = _rendered(family, error, app.current_event.raw_event)
     return Response(status_code=rendered.status, content_type=rendered.content_type, body=rendered.body)
 
 
@@ -94,13 +110,62 @@ def with_cors(event: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]
     return response
 
 
-def make_api_handler(router: Router, family: Family) -> LambdaHandler:
+def body_rules(
+    app: APIGatewayRestResolver,
+    family: Family,
+    max_body_bytes: int | None,
+    document: type[BaseModel] | None = None,
+) -> dict[str, BodyRule]:
+    """``"METHOD /resource"`` -> the route's input rule (``mediaflow.api.boundary``)."""
+    rules = {}
+    for route in app._static_routes + app._dynamic_routes:  # Powertools keeps its routes here
+        params = route.dependant.body_params
+        model = params[0].type_ if params else None
+        body_model = model if isinstance(model, type) and issubclass(model, BaseModel) else None
+        resource = route.openapi_path.replace("<", "{").replace(">", "}")
+        key = f"{route.method.upper()} {resource}"
+        rules[key] = rule_for(body_model, family, max_body_bytes, document)
+    return rules
+
+
+def make_api_handler(
+    router: Router,
+    family: Family,
+    *,
+    max_body_bytes: int | None = None,
+    document: type[BaseModel] | None = None,
+) -> LambdaHandler:
+    """The Lambda handler of ``router``'s operations. ``max_body_bytes`` overrides the route's
+    default body limit; ``document`` names the model of a CI ``<Request>`` (for the OpenAPI
+    document: the route parses the body itself). See ``mediaflow.api.boundary``."""
     app = build_resolver(family, router)
+    rules: dict[str, BodyRule] = {}
+
+    def rule(event: Mapping[str, Any]) -> BodyRule:
+        if not rules:  # built on first use: the CI limit is a setting, read after import
+            rules.update(body_rules(app, family, max_body_bytes, document))
+        key = f"{str(event.get('httpMethod') or '').upper()} {event.get('resource')}"
+        return rules.get(key) or (next(iter(rules.values())) if len(rules) == 1 else boundary.UNKNOWN_ROUTE)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            event = boundary.admit(event, rule(event), family)
+        except ApiError as exc:
+            logger.info("request refused at the boundary", extra={"code": exc.code, "status": exc.status})
+            rendered = _rendered(family, exc, event)
+            return with_cors(
+                event,
+                {
+                    "statusCode": rendered.status,
+                    "headers": {"Content-Type": rendered.content_type},
+                    "body": rendered.body,
+                    "isBase64Encoded": False,
+                },
+            )
         return with_cors(event, app.resolve(event, context))
 
     handler.app = app  # type: ignore[attr-defined]  # tests and the OpenAPI generator reach the resolver
+    handler.body_rules = lambda: body_rules(app, family, max_body_bytes, document)  # type: ignore[attr-defined]
     return handler

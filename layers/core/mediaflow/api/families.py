@@ -150,3 +150,13 @@ def internal(family: Family) -> ApiError:
     if family is Family.MPC:
         return ApiError(500, "MPC.10050", "Internal error.")
     return ApiError(500, "InternalError", "Internal error.")
+
+
+def refusal(family: Family, status: int, message: str) -> ApiError:
+    """A request refused at the input boundary (``mediaflow.api.boundary``): 400 malformed, 413 too
+    large, 415 a media type the operation does not take; the family's invalid-parameter code."""
+    if family is Family.VOD:
+        return ApiError(status, "InvalidParameter", message)
+    if family is Family.MPC:
+        return ApiError(status, "MPC.10202", f"Invalid request parameter: {message}")
+    return ApiError(status, "InvalidContent" if status == 413 else "InvalidArgument", message)

@@ -86,14 +86,24 @@ class CoverParams(Node):
         return out
 
 
+# A relative key whose segments never are '.' or '..' (what storage.keys accepts, in a form a
+# schema-driven client can generate; the API also takes spaces and other characters).
+RELATIVE_KEY = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}(/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}){0,7}$"
+
+
 class InputObject(Node):
-    Object: str = Field(min_length=1, max_length=1024)
+    Object: str = Field(min_length=1, max_length=1024, json_schema_extra={"pattern": RELATIVE_KEY})
 
 
 class OutputTarget(Node):
     Region: str = Field(min_length=1, max_length=64)
     Bucket: str = Field(min_length=1, max_length=63)
-    Object: str = Field(min_length=1, max_length=1024)
+    Object: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="A relative key under outputs/<project>/; ${number} is required when Count > 1",
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]{1,32}(/[A-Za-z0-9_-]{1,32}){0,3}-\$\{number\}\.jpg$"},
+    )
 
 
 class OperationSpec(Node):
@@ -126,8 +136,12 @@ class MqConfig(Node):
     MqName: str = Field(min_length=1, max_length=128)
 
 
+def _tag() -> Any:
+    return Field(json_schema_extra={"enum": [TAG]})  # documented as what the validator accepts
+
+
 class SubmitRequest(Node):
-    Tag: str
+    Tag: str = _tag()
     Input: InputObject
     Operation: OperationSpec
     QueueId: str | None = Field(None, max_length=64, description="Optional (older API); the project's queue")
@@ -161,8 +175,8 @@ class SubmitRequest(Node):
 
 
 class TemplateRequest(Node):
-    Tag: str
-    Name: str
+    Tag: str = _tag()
+    Name: str = Field(json_schema_extra={"pattern": _NAME.pattern})
     SmartCover: CoverParams = CoverParams()
 
     @field_validator("Tag")
@@ -231,7 +245,7 @@ class NotifySpec(Node):
 
 
 class QueueUpdate(Node):
-    Name: str
+    Name: str = Field(json_schema_extra={"pattern": _QUEUE_NAME.pattern})
     State: Literal["Active", "Paused"]
     NotifyConfig: NotifySpec | None = Field(None, description="Omitted: the current one is kept")
 

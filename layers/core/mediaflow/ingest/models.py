@@ -22,11 +22,19 @@ from mediaflow.errors import ApiError
 from mediaflow.net import OutboundError, redact, validate_url
 from mediaflow.net.addresses import parse_url
 from mediaflow.uploads.formats import media_extension
-from mediaflow.uploads.models import MAX_TAG_CHARS, MAX_TAGS, check_characters, parse_user_data
+from mediaflow.uploads.models import (
+    MAX_TAG_CHARS,
+    MAX_TAGS,
+    USER_DATA_SCHEMA,
+    check_characters,
+    parse_user_data,
+)
 
 MAX_URLS = 20  # per UploadMediaByURL request (current VOD docs and SDK)
 MAX_TITLE_BYTES = 128
 MAX_DESCRIPTION_BYTES = 1024
+# For the OpenAPI document: an http(s) URL naming a media file (the API takes any URL-encoded one).
+_URL = r"https?://[a-z0-9]{1,20}(\.[a-z0-9]{1,20}){0,2}\.[a-z]{2,10}(/[A-Za-z0-9_-]{1,20}){0,3}/[A-Za-z0-9_-]{1,20}\.(mp4|mov|mkv|ts)"
 SESSION_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 MAX_SESSION_ID = 50
 _SAFE = "!#$%&'()*+,/:;=?@[]~"  # kept as they are when re-quoting a decoded URL
@@ -86,17 +94,23 @@ class UploadMediaByURLRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     UploadURLs: str = Field(
-        min_length=1, description="Comma-separated source URLs, each URL-encoded; at most 20."
+        min_length=1,
+        description="Comma-separated source URLs, each URL-encoded; at most 20.",
+        json_schema_extra={"pattern": f"^{_URL}(,{_URL}){{0,19}}$"},
     )
     UploadMetadatas: list[UploadMetadata] | None = Field(
         None, description="Per-URL metadata: a JSON array, or its JSON string as VOD sends it."
     )
     TemplateGroupId: str | None = Field(None, max_length=64)
     UserData: str | dict[str, Any] | None = Field(
-        None, description='JSON: {"MessageCallback":{"CallbackURL":"..."},"Extend":"..."}'
+        None,
+        description='JSON: {"MessageCallback":{"CallbackURL":"..."},"Extend":"..."}',
+        json_schema_extra=USER_DATA_SCHEMA,
     )
     SessionId: str | None = Field(
-        None, description="Dedupe key, at most 50 of [A-Za-z0-9_-]; refused again within 10 minutes."
+        None,
+        description="Dedupe key, at most 50 of [A-Za-z0-9_-]; refused again within 10 minutes.",
+        json_schema_extra={"pattern": "^[A-Za-z0-9_-]{0,50}$"},
     )
 
     @field_validator("UploadMetadatas", mode="before")

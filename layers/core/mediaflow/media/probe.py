@@ -9,6 +9,9 @@ than straight to ffprobe. The static ffprobe segfaults as soon as it resolves a 
 glibc dlopens the system's NSS modules), so it can only connect to an IP address. The relay also
 fetches the object in bounded byte ranges, so ffprobe's open-ended ``Range: bytes=0-`` does not
 stream the whole object.
+
+A container that ffprobe accepts is then checked for truncation (``mediaflow.media.integrity``):
+an MP4, MOV, MKV/WebM or MPEG-TS shorter than it declares is NotMedia ("truncated: ...").
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from mediaflow.errors import MediaflowError
-from mediaflow.media import relay
+from mediaflow.media import integrity, relay
 from mediaflow.media.binaries import ffprobe_path, media_env
 from mediaflow.media.models import MediaInfo, not_media_reason
 
@@ -81,7 +84,23 @@ def probe(source: str, *, timeout_s: float) -> MediaInfo:
     reason = not_media_reason(data)
     if reason:
         raise ProbeError(ProbeErrorCode.NOT_MEDIA, reason)
-    return MediaInfo.from_ffprobe(data)
+    info = MediaInfo.from_ffprobe(data)
+    _check_complete(kind, target, info.format_name, timeout_s)
+    return info
+
+
+def _check_complete(kind: str, target: str, format_name: str, timeout_s: float) -> None:
+    """A file cut short is not media, even when its index (read first) describes all of it."""
+    check = integrity.checker_for(format_name)
+    if check is None:
+        return
+    try:
+        with integrity.open_source(kind, target, timeout_s) as source:
+            check(source)
+    except integrity.Truncated as exc:
+        raise ProbeError(ProbeErrorCode.NOT_MEDIA, f"truncated: {exc}") from None
+    except integrity.Unreadable as exc:
+        raise ProbeError(ProbeErrorCode.SOURCE_UNAVAILABLE, str(exc)) from None
 
 
 def _check_source(source: str) -> tuple[str, str]:

@@ -21,7 +21,11 @@ from mediaflow.settings import get_settings
 class PutNotificationRequest(BaseModel):
     """Huawei's ``{notifications: [{event_name, status}]}``, extended with the callback URL and format."""
 
-    notifications: list[config.EventSwitch] = Field(default_factory=list, max_length=len(config.EVENT_NAMES))
+    notifications: list[config.EventSwitch] = Field(
+        max_length=len(config.EVENT_NAMES),
+        description="Required (as Huawei has it): a body that names nothing cannot wipe the configuration"
+        " by accident. With a url and an empty list every event is sent.",
+    )
     url: str | None = Field(None, max_length=2048, description="Callback URL (http/https, public address).")
     format: Literal["JSON", "XML"] = Field(
         "JSON", description="Body format for families that offer both (CI)."

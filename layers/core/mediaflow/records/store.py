@@ -17,13 +17,11 @@ Failures come out as domain errors: ``NotFound``, ``Conflict``, ``InvalidCursor`
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from mediaflow import aws, clock
+from mediaflow import aws, clock, cursors
 from mediaflow.errors import Conflict, InvalidCursor, NotFound
 from mediaflow.records import counters
 from mediaflow.records.model import D, LineEntry, Page, Record, RecordDoc
@@ -169,22 +167,12 @@ def transact(ops: Sequence[Op]) -> None:
     write_ops(ops, _table(), _ddb())
 
 
-def _encode_cursor(start_key: dict[str, Any] | None) -> str | None:
-    if not start_key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(start_key, sort_keys=True).encode()).decode()
+def _encode_cursor(key: dict[str, Any] | None, scope: str = "") -> str | None:
+    return cursors.seal(key, scope) if key else None
 
 
-def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise InvalidCursor("invalid cursor") from exc
-    if not isinstance(value, dict):
-        raise InvalidCursor("invalid cursor")
-    return value
+def _decode_cursor(cursor: str | None, scope: str = "") -> dict[str, Any] | None:
+    return cursors.unseal(cursor, scope) if cursor else None  # InvalidCursor if forged or foreign
 
 
 def _range_condition(start: str | None, end: str | None) -> tuple[str, dict[str, Any]]:
@@ -238,13 +226,14 @@ def list_page(
     """One page of a project's records of a kind (optionally in one status, within created bounds)."""
     query = _index_query(model.KIND, project_id, status, start, end)
     query.update({"Limit": limit, "ScanIndexForward": not newest_first})
-    start_key = _decode_cursor(cursor)
+    scope = cursors.scope(query["IndexName"], query["ExpressionAttributeValues"], not newest_first)
+    start_key = _decode_cursor(cursor, scope)
     if start_key:
         query["ExclusiveStartKey"] = start_key
     result = _query(query)
     return Page(
         [_from_item(model, i) for i in result.get("Items", [])],
-        _encode_cursor(result.get("LastEvaluatedKey")),
+        _encode_cursor(result.get("LastEvaluatedKey"), scope),
     )
 
 

@@ -32,6 +32,7 @@ from mediaflow.transcode.records import TemplateDoc, TemplateGroupDoc
 from mediaflow.transcode.templates import (
     AUDIO_ONLY_PACKS,
     NAME_MAX,
+    NAME_PATTERN,
     AudioSettings,
     CommonSettings,
     Height,
@@ -54,7 +55,11 @@ _OWN_FIELDS = {"width", "height", "bitrate"}
 VIDEO_ONLY = "a template group makes video renditions"
 
 
-StreamName = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(check_name)]
+StreamName = Annotated[
+    str,
+    Field(min_length=1, max_length=NAME_MAX, json_schema_extra={"pattern": NAME_PATTERN}),
+    AfterValidator(check_name),
+]
 
 
 class GroupVideo(BaseModel):

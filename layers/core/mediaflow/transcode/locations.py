@@ -14,11 +14,15 @@ from mediaflow.api.mpc_errors import invalid
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
 
+# For the OpenAPI document: relative keys whose segments never are '.' or '..' (an output folder may
+# end in '/'); the API takes any key storage.keys.validate_user_key accepts.
+KEY_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}(/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}){0,7}/?$"
+
 
 class ObsObjInfo(BaseModel):
-    bucket: str = Field(min_length=1, max_length=63)
-    location: str = Field(min_length=1, max_length=64)
-    object: str = Field(min_length=1, max_length=1024)
+    bucket: str = Field(min_length=1, max_length=63, description="The media bucket (output MediaBucket)")
+    location: str = Field(min_length=1, max_length=64, description="The media bucket's region")
+    object: str = Field(min_length=1, max_length=1024, json_schema_extra={"pattern": KEY_PATTERN})
     file_name: str | None = Field(None, max_length=180)
 
 
@@ -42,10 +46,7 @@ def input_key(project_id: str, info: ObsObjInfo) -> str:
 def output_dir(project_id: str, info: ObsObjInfo) -> str:
     """The output directory key, always under ``outputs/<project>/`` and ending in '/'."""
     _check_bucket(info, "output")
-    relative = info.object.strip("/")
-    if not relative:
-        return keys.output_prefix(project_id)
-    key = _owned_key(project_id, relative, "output")
+    key = _owned_key(project_id, info.object, "output")  # the one rule: "/abs" is refused, not stripped
     if not key.startswith(keys.output_prefix(project_id)):
         raise invalid(f"output.object must be under {keys.output_prefix(project_id)}")
     return key.rstrip("/") + "/"

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic.json_schema import JsonDict
 
 from mediaflow import clock
 from mediaflow.api.mpc_errors import TASK_NOT_CANCELABLE, invalid
@@ -22,17 +23,25 @@ from mediaflow.records import counters, store
 from mediaflow.records.model import Record, new_record
 from mediaflow.storage import objects
 from mediaflow.transcode.locations import ObsObjInfo, input_key, output_dir
+from mediaflow.transcode.presets import PRESETS
 from mediaflow.transcode.records import TaskDoc
 from mediaflow.transcode.spec import RenditionSpec
 
 MAX_TEMPLATES = 9
+# For the OpenAPI document: distinct system template ids or custom ones (from 100000)
+TEMPLATE_IDS: JsonDict = {
+    "uniqueItems": True,
+    "items": {"type": "integer", "anyOf": [{"enum": list(sorted(PRESETS))}, {"minimum": 100000}]},
+}
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class CreateTranscodingRequest(BaseModel):
     input: ObsObjInfo
     output: ObsObjInfo
-    trans_template_id: list[int] = Field(min_length=1, max_length=MAX_TEMPLATES)
+    trans_template_id: list[int] = Field(
+        min_length=1, max_length=MAX_TEMPLATES, json_schema_extra=TEMPLATE_IDS
+    )
     output_filenames: list[str] | None = Field(None, max_length=MAX_TEMPLATES)
     user_data: str | None = Field(None, max_length=1024)
     priority: Literal[6, 9] = Field(6, description="9 = high, 6 = medium (default)")

@@ -33,15 +33,17 @@ as ``MPC.10202 Invalid request parameter: <field>: <reason>``); rules that span 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic.json_schema import JsonDict
 
 from mediaflow.transcode.spec import AudioSpec, PackType, RenditionSpec, VideoSpec
 
 NAME_MAX = 128
 NAME_RULE = "1-128 characters: ASCII letters, digits and underscore"
 _NAME = re.compile(r"[A-Za-z0-9_]{1,128}")
+NAME_PATTERN = f"^{_NAME.pattern}$"  # the same rule, for the OpenAPI document
 SYSTEM_PREFIX = "sys_"
 
 H264: Literal[1] = 1
@@ -83,6 +85,14 @@ class TemplateError(ValueError):
         self.reason = reason
 
 
+def zero_or_schema(low: int, high: int, step: int = 1) -> Any:
+    """For the OpenAPI document: 0, or a value within [low, high] (a multiple of ``step``)."""
+    within: JsonDict = {"minimum": low, "maximum": high}
+    if step > 1:
+        within["multipleOf"] = step
+    return Field(json_schema_extra={"anyOf": [{"const": 0}, within]})
+
+
 def zero_or(low: int, high: int) -> AfterValidator:
     def check(value: int) -> int:
         if value != 0 and not low <= value <= high:
@@ -110,13 +120,19 @@ def check_name(value: str) -> str:
     return value
 
 
-TemplateName = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(check_name)]
+TemplateName = Annotated[
+    str,
+    Field(min_length=1, max_length=NAME_MAX, json_schema_extra={"pattern": NAME_PATTERN}),
+    AfterValidator(check_name),
+]
 Policy = Literal["transcode", "discard"]
 
 
-VideoBitrate = Annotated[int, zero_or(40, 30000)]
-Width = Annotated[int, Field(ge=0, le=4096)]
-Height = Annotated[int, Field(ge=0, le=2880)]
+VideoBitrate = Annotated[int, zero_or(40, 30000), zero_or_schema(40, 30000)]
+# 0 keeps the source's; H.264 takes even sizes from 32, H.265 multiples of 4 from 160 (width) / 96
+# (height): the document states the sizes both take.
+Width = Annotated[int, Field(ge=0, le=4096), zero_or_schema(160, 4096, 4)]
+Height = Annotated[int, Field(ge=0, le=2880), zero_or_schema(96, 2880, 4)]
 
 
 class VideoCommon(BaseModel):
@@ -143,7 +159,7 @@ class AudioSettings(BaseModel):
     output_policy: Policy = "transcode"
     codec: Literal[1, 2, 3, 4] = 1
     sample_rate: Literal[1, 2, 3, 4, 5, 6] = 1
-    bitrate: Annotated[int, zero_or(8, 1000)] = 0
+    bitrate: Annotated[int, zero_or(8, 1000), zero_or_schema(8, 1000)] = 0
     channels: Literal[1, 2, 6]
 
 

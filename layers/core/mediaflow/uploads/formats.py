@@ -40,6 +40,8 @@ AUDIO_EXTENSIONS = frozenset(
     ["aac", "ac3", "acm", "amr", "ape", "caf", "flac", "m4a", "mp3", "ogg", "opus", "ra", "wav", "wma"]
 )
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
+# For the OpenAPI document: a name ending in one of them (lower case; the API takes any case).
+MEDIA_NAME_PATTERN = r"^[^/\\]{1,200}\.(" + "|".join(sorted(MEDIA_EXTENSIONS)) + ")$"
 
 
 def media_extension(file_name: str) -> str | None:

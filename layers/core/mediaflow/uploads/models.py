@@ -11,9 +11,10 @@ import unicodedata
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
-from mediaflow.uploads.formats import media_extension
+from mediaflow.uploads.formats import MEDIA_NAME_PATTERN, media_extension
 
 MAX_TAGS = 16
 MAX_TAG_CHARS = 32
@@ -73,6 +74,40 @@ class VodUserData(BaseModel):
         return text
 
 
+# For the OpenAPI document: UserData as an object, or as the JSON text of one (a simple form of it).
+USER_DATA_SCHEMA: JsonDict = {
+    "anyOf": [
+        {
+            "type": "object",
+            "properties": {
+                "MessageCallback": {
+                    "type": "object",
+                    "properties": {
+                        "CallbackURL": {
+                            "type": "string",
+                            "pattern": "^https?://[a-z]{1,20}\\.example\\.com/[a-z]{0,20}$",
+                        },
+                        "CallbackType": {"enum": ["http"]},
+                    },
+                    "required": ["CallbackURL"],
+                },
+                "Extend": {
+                    "type": "string",
+                    "maxLength": 170,
+                    "description": f"At most {MAX_EXTEND_BYTES} bytes",
+                },
+            },
+        },
+        {
+            "type": "string",
+            "pattern": '^\\{"Extend":"[A-Za-z0-9 ]{0,64}"\\}$',
+            "description": "The same, as JSON text",
+        },
+        {"type": "null"},
+    ]
+}
+
+
 def parse_user_data(value: Any) -> VodUserData | None:
     if value in (None, ""):
         return None
@@ -91,14 +126,19 @@ class CreateUploadVideoRequest(BaseModel):
 
     Title: str = Field(min_length=1, max_length=128, description="Video title, at most 128 characters.")
     FileName: str = Field(
-        min_length=1, max_length=255, description="Source file name with a media extension."
+        min_length=1,
+        max_length=255,
+        description="Source file name with a media extension.",
+        json_schema_extra={"pattern": MEDIA_NAME_PATTERN},
     )
     FileSize: int | None = Field(None, ge=0, description="Source size in bytes.")
     Description: str | None = Field(None, max_length=1024)
     Tags: str | None = Field(None, description="Comma-separated, at most 16 tags of 32 characters each.")
     TemplateGroupId: str | None = Field(None, max_length=64)
     UserData: str | dict[str, Any] | None = Field(
-        None, description='JSON: {"MessageCallback":{"CallbackURL":"..."},"Extend":"..."}'
+        None,
+        description='JSON: {"MessageCallback":{"CallbackURL":"..."},"Extend":"..."}',
+        json_schema_extra=USER_DATA_SCHEMA,
     )
 
     @field_validator("Title")
