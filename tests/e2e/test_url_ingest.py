@@ -20,6 +20,7 @@ from tests.support.clips import make_clip, make_text_file
 from tests.support.receiver import Received, receiver
 
 TERMINAL = {"SUCCESS", "DOWNLOAD_FAIL", "UPLOAD_FAIL"}
+COST_FIELDS = {"ComputeSeconds", "EstimatedCostUsd"}  # an extension: what the job cost
 SEED_FIELDS = {
     "CreationTime",
     "Status",
@@ -78,7 +79,7 @@ def test_three_urls_three_jobs_one_callback_each(api: Api, project: Project, cli
         assert [job["SourceURL"] for job in answer["UploadJobs"]] == urls and len(set(job_ids)) == 3
 
         clip, gone, readme = wait_terminal(api, project, job_ids)
-        assert all(set(i) == SEED_FIELDS for i in (clip, gone, readme))
+        assert all(set(i) == SEED_FIELDS | COST_FIELDS for i in (clip, gone, readme))
         assert (clip["Status"], clip["FileSize"]) == ("SUCCESS", str(clip_path.stat().st_size))
         assert (gone["Status"], gone["ErrorCode"]) == ("DOWNLOAD_FAIL", "SourceNotFound")
         assert (readme["Status"], readme["ErrorCode"]) == ("UPLOAD_FAIL", "NotMedia")

@@ -24,6 +24,7 @@ from tests.support.lambda_events import FakeContext, api_event, sqs_event
 
 MIB = 1 << 20
 RESOURCE = "/v1/{project_id}/url-uploads"
+COST_FIELDS = {"ComputeSeconds", "EstimatedCostUsd"}  # an extension: what the job cost
 SEED_FIELDS = {
     "CreationTime",
     "Status",
@@ -156,7 +157,7 @@ def test_three_urls_end_with_success_and_two_distinct_failures(
     status, found = infos(project, JobIds=",".join([*job_ids, "0" * 32]))
     assert status == 200 and found["NonExists"] == ["0" * 32]
     clip_info, missing, text = found["URLUploadInfoList"]
-    assert all(set(i) == SEED_FIELDS for i in found["URLUploadInfoList"])
+    assert all(set(i) == SEED_FIELDS | COST_FIELDS for i in found["URLUploadInfoList"])
     assert (clip_info["Status"], clip_info["ErrorCode"], clip_info["FileSize"]) == (
         "SUCCESS",
         "",

@@ -146,11 +146,11 @@ def test_the_upload_path_settles_a_job_even_if_its_first_attempt_failed(
     real = jobs.settle_from_video
     calls: list[str] = []
 
-    def flaky(project_id: str, job: str, video: Any) -> Any:
+    def flaky(project_id: str, job: str, video: Any, **kwargs: Any) -> Any:
         calls.append(job)
         if len(calls) == 1:
             raise RuntimeError("DynamoDB hiccup")
-        return real(project_id, job, video)
+        return real(project_id, job, video, **kwargs)
 
     monkeypatch.setattr(jobs, "settle_from_video", flaky)
     sqs, url = ingest_env.client("sqs"), ingest_env.ref("UploadEventsQueue")
