@@ -26,9 +26,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-ffmpeg: $(FFMPEG_DIR)/bin/ffprobe
+ffmpeg: $(FFMPEG_DIR)/bin/ffprobe $(FFMPEG_DIR)/fonts/DejaVuSans.ttf
 
-$(FFMPEG_DIR)/bin/ffprobe:
+$(FFMPEG_DIR)/bin/ffprobe $(FFMPEG_DIR)/fonts/DejaVuSans.ttf:
 	$(MAKE) -C layers/ffmpeg build-FfmpegLayer ARTIFACTS_DIR=$(CURDIR)/$(FFMPEG_DIR) PIP="$(CURDIR)/$(PY) -m pip"
 
 lint: install

@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from mediaflow.mediaops.watermark_files import prepare_watermarks
 from mediaflow.jobs import runner
 from mediaflow.jobs.kind import Failure, JobFailed, JobKind
 from mediaflow.jobs.runner import Job
@@ -87,6 +88,7 @@ def _video(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str,
             on_progress=job.progress,
             should_stop=job.should_stop,
             deadline_s=_deadline(job),
+            watermarks=prepare_watermarks(task.doc.watermarks, workdir),
         )
     except chunk_media.ChunkFailed as exc:
         raise JobFailed(exc.code, exc.message) from exc
