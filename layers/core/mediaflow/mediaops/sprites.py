@@ -65,13 +65,15 @@ def build(
     *,
     deadline_s: float,
 ) -> SpriteSheets:
-    """Tile ``pictures`` (``shot_%05d.<ext>`` in ``workdir``) into sheets named ``<stem>_sprite_NNN``."""
+    """Tile ``pictures`` (``shot_%05d.<ext>`` in ``workdir``) into sheets named ``<stem>_sprite_NNN``
+    (in the sprite's format, by default the pictures')."""
+    fmt = para.format or pictures[0].suffix.lstrip(".")
     tile = tile_size(picture_size, para)
     per_sheet = para.column_count * para.row_count
     count = -(-len(pictures) // per_sheet)
-    pattern = f"{stem}_sprite_%03d.{para.format}"
+    pattern = f"{stem}_sprite_%03d.{fmt}"
     encoder = (
-        ["-c:v", "png"] if para.format == "png" else ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"]
+        ["-c:v", "png"] if fmt == "png" else ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"]
     )
     chain = (
         f"scale={tile.width}:{tile.height}:flags=bicubic,setsar=1,tile={para.column_count}x{para.row_count}"

@@ -38,7 +38,7 @@ class SpritePara(BaseModel):
     column_count: int = Field(10, ge=1, le=20)
     row_count: int = Field(10, ge=1, le=20)
     width: int = Field(160, ge=32, le=1280, description="tile width in pixels (height from the aspect ratio)")
-    format: Literal["jpg", "png"] = "jpg"
+    format: Literal["jpg", "png"] | None = Field(None, description="default: the pictures' format")
 
     @model_validator(mode="after")
     def _tiles(self) -> SpritePara:
