@@ -19,8 +19,8 @@ router = Router()
     summary="CreateWatermarkTemplate",
     description=(
         "type Image; dx/dy pixels or ratio; referpos TopRight/TopLeft/BottomRight/BottomLeft; width/height "
-        "pixels or ratio; timeline_start/timeline_duration (ToEND); image_process Original/Grayed/Transparent; "
-        "base input/output. 201 {template_id}."
+        "pixels or ratio; timeline_start/timeline_duration (ToEND); image_process "
+        "Original/Grayed/Transparent; base input/output. 201 {template_id}."
     ),
     tags=["Watermark templates"],
 )

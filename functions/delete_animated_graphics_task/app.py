@@ -1,4 +1,4 @@
-"""DELETE /v1/{project_id}/animated-graphics?task_id= - DeleteAnimatedGraphicsTask (MPC): cancel a waiting (or stop a running) task."""
+"""DELETE /v1/{project_id}/animated-graphics?task_id= - DeleteAnimatedGraphicsTask (MPC): cancel a task."""
 
 from typing import Annotated
 
@@ -13,7 +13,9 @@ from mediaflow.mediaops import animated_tasks
 router = Router()
 
 
-@router.delete("/v1/<project_id>/animated-graphics", summary="DeleteAnimatedGraphicsTask", tags=["Animated graphics"])
+@router.delete(
+    "/v1/<project_id>/animated-graphics", summary="DeleteAnimatedGraphicsTask", tags=["Animated graphics"]
+)
 def delete_animated_graphics_task(
     project_id: Annotated[str, Path()], task_id: Annotated[str, Query(max_length=20)]
 ) -> Response[str]:

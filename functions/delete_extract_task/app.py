@@ -1,4 +1,4 @@
-"""DELETE /v1/{project_id}/extract-metadata?task_id= - DeleteExtractTask (MPC): cancel a waiting (or stop a running) task."""
+"""DELETE /v1/{project_id}/extract-metadata?task_id= - DeleteExtractTask (MPC): cancel a task."""
 
 from typing import Annotated
 

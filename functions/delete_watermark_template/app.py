@@ -13,7 +13,9 @@ from mediaflow.mediaops import watermark_templates
 router = Router()
 
 
-@router.delete("/v1/<project_id>/template/watermark", summary="DeleteWatermarkTemplate", tags=["Watermark templates"])
+@router.delete(
+    "/v1/<project_id>/template/watermark", summary="DeleteWatermarkTemplate", tags=["Watermark templates"]
+)
 def delete_watermark_template(
     project_id: Annotated[str, Path()], template_id: Annotated[str, Query(max_length=20)]
 ) -> Response[str]:

@@ -24,15 +24,35 @@ def make_vfr(directory: Path) -> Path:
     path = directory / "vfr.mp4"
     if not path.exists():
         graph = "[0:v][1:v]concat=n=2:v=1[v]"
-        run_ffmpeg([
-            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=2",
-            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=2",
-            "-filter_complex", graph, "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast", "-vsync", "vfr", str(path),
-        ])
+        run_ffmpeg(
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=320x240:rate=10:duration=2",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=320x240:rate=30:duration=2",
+                "-filter_complex",
+                graph,
+                "-map",
+                "[v]",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-vsync",
+                "vfr",
+                str(path),
+            ]
+        )
     return path
 
 
-def test_sync_answers_the_metadata_with_an_md5_of_the_whole_object(core_env: MotoStack, clip_dir: Path) -> None:
+def test_sync_answers_the_metadata_with_an_md5_of_the_whole_object(
+    core_env: MotoStack, clip_dir: Path
+) -> None:
     project, _ = create_project("meta-sync")
     clip = make_clip(clip_dir, seconds=3, width=320, height=240, rotate=90)
     key = put_source(project, clip)
@@ -51,14 +71,18 @@ def test_sync_answers_the_metadata_with_an_md5_of_the_whole_object(core_env: Mot
     assert (audio["codec"], audio["sample"], audio["channels"]) == ("AAC", 48000, 2)
 
 
-def test_queued_with_an_output_writes_the_json_and_lists(core_env: MotoStack, clip_dir: Path, tmp_path: Path) -> None:
+def test_queued_with_an_output_writes_the_json_and_lists(
+    core_env: MotoStack, clip_dir: Path, tmp_path: Path
+) -> None:
     project, _ = create_project("meta-queued")
     key = put_source(project, make_audio_only(clip_dir, seconds=2))
     output = {**obs("meta"), "file_name": "audio.json"}
     status, body = extract(project, {"input": obs(key), "output": output})
     assert (status, body["status"]) == (200, "WAITING")
     drain([EXTRACTS])
-    status, listed = call("list_extract_task", "GET", "/extract-metadata", project, query={"task_id": body["task_id"]})
+    status, listed = call(
+        "list_extract_task", "GET", "/extract-metadata", project, query={"task_id": body["task_id"]}
+    )
     (done,) = listed["tasks"]
     assert done["status"] == "SUCCEED", done
     assert done["metadata"]["video"] == [] and done["metadata"]["audio"][0]["codec"] == "AAC"
@@ -69,7 +93,7 @@ def test_queued_with_an_output_writes_the_json_and_lists(core_env: MotoStack, cl
 def test_vfr_source_reports_its_average_rate(core_env: MotoStack, clip_dir: Path) -> None:
     project, _ = create_project("meta-vfr")
     key = put_source(project, make_vfr(clip_dir))
-    status, body = extract(project, {"input": obs(key), "sync": 1})
+    _, body = extract(project, {"input": obs(key), "sync": 1})
     assert body["status"] == "SUCCEED", body
     (video,) = body["metadata"]["video"]
     assert 10 < video["fps"] < 30  # 80 frames over 4 s
@@ -82,7 +106,9 @@ def test_not_media_fails_with_its_code(core_env: MotoStack, clip_dir: Path) -> N
     status, body = extract(project, {"input": obs(key), "sync": 1})
     assert status == 200
     assert body["status"] == "FAILED" and "not a media file" in body["description"]
-    status, listed = call("list_extract_task", "GET", "/extract-metadata", project, query={"status": "FAILED"})
+    status, listed = call(
+        "list_extract_task", "GET", "/extract-metadata", project, query={"status": "FAILED"}
+    )
     assert listed["tasks"][0]["error_code"] == "MPC.10066"
 
 

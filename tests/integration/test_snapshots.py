@@ -29,13 +29,18 @@ def task(project: str, task_id: str) -> dict:
 def size_of(path: Path) -> tuple[int, int]:
     out = subprocess.run(
         [ffprobe_path(), "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", str(path)],
-        capture_output=True, text=True, check=True, env=media_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        env=media_env(),
     ).stdout.strip()
     width, height = out.split(",")[:2]
     return int(width), int(height)
 
 
-def test_dots_give_one_picture_per_point_at_the_asked_size(core_env: MotoStack, clip_dir: Path, tmp_path: Path) -> None:
+def test_dots_give_one_picture_per_point_at_the_asked_size(
+    core_env: MotoStack, clip_dir: Path, tmp_path: Path
+) -> None:
     project, _ = create_project("snap-dots")
     key = put_source(project, make_clip(clip_dir, seconds=6, width=640, height=360))
     body = {
@@ -61,19 +66,43 @@ def make_odd(directory: Path) -> Path:
     """321x241 (odd both ways: H.264 4:4:4 allows it; testsrc2 itself only makes even sizes)."""
     path = directory / "odd-321x241-scaled.mp4"
     if not path.exists():
-        run_ffmpeg([
-            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-vf", "scale=321:241",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", str(path),
-        ])
+        run_ffmpeg(
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=320x240:rate=25:duration=4",
+                "-vf",
+                "scale=321:241",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv444p",
+                str(path),
+            ]
+        )
     return path
 
 
-def test_time_grid_packed_in_a_tar_with_a_sprite_sheet(core_env: MotoStack, clip_dir: Path, tmp_path: Path) -> None:
+def test_time_grid_packed_in_a_tar_with_a_sprite_sheet(
+    core_env: MotoStack, clip_dir: Path, tmp_path: Path
+) -> None:
     project, _ = create_project("snap-time")
     key = put_source(project, make_clip(clip_dir, seconds=10, width=320, height=240))
-    para = {"type": "TIME", "time": 2, "start_time": 1, "duration": "ToEND", "format": 2, "output_filename": "grid",
-            "sprite": {"column_count": 2, "row_count": 2, "width": 80}}
-    status, created = create(project, {"input": obs(key), "output": obs("t"), "thumbnail_para": para, "tar": 0})
+    para = {
+        "type": "TIME",
+        "time": 2,
+        "start_time": 1,
+        "duration": "ToEND",
+        "format": 2,
+        "output_filename": "grid",
+        "sprite": {"column_count": 2, "row_count": 2, "width": 80},
+    }
+    status, created = create(
+        project, {"input": obs(key), "output": obs("t"), "thumbnail_para": para, "tar": 0}
+    )
     assert status == 200, created
     drain([THUMBNAILS])
     done = task(project, created["task_id"])
@@ -97,7 +126,13 @@ def test_time_grid_packed_in_a_tar_with_a_sprite_sheet(core_env: MotoStack, clip
 def test_sync_single_dot_answers_in_the_call(core_env: MotoStack, clip_dir: Path) -> None:
     project, _ = create_project("snap-sync")
     key = put_source(project, make_clip(clip_dir, seconds=4, width=320, height=240))
-    body = {"input": obs(key), "output": obs("s"), "thumbnail_para": {"type": "DOTS_MS", "dots_ms": [1500]}, "sync": 1, "original_dir": 1}
+    body = {
+        "input": obs(key),
+        "output": obs("s"),
+        "thumbnail_para": {"type": "DOTS_MS", "dots_ms": [1500]},
+        "sync": 1,
+        "original_dir": 1,
+    }
     status, answer = create(project, body)
     assert status == 200, answer
     assert (answer["status"], answer["thumbnail_time"]) == ("SUCCEEDED", "1500")
@@ -106,7 +141,9 @@ def test_sync_single_dot_answers_in_the_call(core_env: MotoStack, clip_dir: Path
     assert keys(f"outputs/{project}/s/") == [f"outputs/{project}/s/{stem}.jpg"]
 
 
-def test_rotated_and_odd_sources_keep_their_shape(core_env: MotoStack, clip_dir: Path, tmp_path: Path) -> None:
+def test_rotated_and_odd_sources_keep_their_shape(
+    core_env: MotoStack, clip_dir: Path, tmp_path: Path
+) -> None:
     project, _ = create_project("snap-shape")
     rotated = put_source(project, make_clip(clip_dir, seconds=2, width=320, height=240, rotate=90))
     odd = put_source(project, make_odd(clip_dir))
@@ -117,9 +154,13 @@ def test_rotated_and_odd_sources_keep_their_shape(core_env: MotoStack, clip_dir:
         (odd, {"type": "DOTS", "dots": [1], "width": 1920, "height": 1080}, (321, 241)),  # never upscaled
         (odd, {"type": "DOTS", "dots": [1], "max_length": 240}, (240, 180)),
     ):
-        status, answer = create(project, {"input": obs(key), "output": obs("shape"), "thumbnail_para": para, "sync": 1})
+        _, answer = create(
+            project, {"input": obs(key), "output": obs("shape"), "thumbnail_para": para, "sync": 1}
+        )
         assert answer["status"] == "SUCCEEDED", answer
-        got = download(f"outputs/{project}/shape/{answer['task_id']}/{answer['output_file_name']}", tmp_path / "p.jpg")
+        got = download(
+            f"outputs/{project}/shape/{answer['task_id']}/{answer['output_file_name']}", tmp_path / "p.jpg"
+        )
         assert size_of(got) == expected, para
 
 
@@ -128,7 +169,10 @@ def test_vfr_source_gives_the_frame_at_each_time(core_env: MotoStack, clip_dir: 
 
     project, _ = create_project("snap-vfr")
     key = put_source(project, make_vfr(clip_dir))
-    status, answer = create(project, {"input": obs(key), "output": obs("v"), "thumbnail_para": {"type": "DOTS", "dots": [0, 1, 2, 3]}})
+    _, answer = create(
+        project,
+        {"input": obs(key), "output": obs("v"), "thumbnail_para": {"type": "DOTS", "dots": [0, 1, 2, 3]}},
+    )
     drain([THUMBNAILS])
     assert task(project, answer["task_id"])["status"] == "SUCCEEDED"
 
@@ -137,7 +181,15 @@ def test_audio_only_and_not_media_fail_with_their_codes(core_env: MotoStack, cli
     project, _ = create_project("snap-bad")
     for make, code in ((make_audio_only, "MPC.10068"), (make_text_file, "MPC.10066")):
         key = put_source(project, make(clip_dir))
-        status, answer = create(project, {"input": obs(key), "output": obs("x"), "thumbnail_para": {"type": "DOTS", "dots": [0]}, "sync": 1})
+        _, answer = create(
+            project,
+            {
+                "input": obs(key),
+                "output": obs("x"),
+                "thumbnail_para": {"type": "DOTS", "dots": [0]},
+                "sync": 1,
+            },
+        )
         assert answer["status"] == "FAILED" and answer["description"], answer
         assert task(project, answer["task_id"])["error_code"] == code
 
@@ -145,7 +197,9 @@ def test_audio_only_and_not_media_fail_with_their_codes(core_env: MotoStack, cli
 def test_dots_beyond_the_end_fail_naming_the_field(core_env: MotoStack, clip_dir: Path) -> None:
     project, _ = create_project("snap-late")
     key = put_source(project, make_clip(clip_dir, seconds=2))
-    status, answer = create(project, {"input": obs(key), "output": obs("x"), "thumbnail_para": {"type": "DOTS", "dots": [1, 9]}})
+    _, answer = create(
+        project, {"input": obs(key), "output": obs("x"), "thumbnail_para": {"type": "DOTS", "dots": [1, 9]}}
+    )
     drain([THUMBNAILS])
     done = task(project, answer["task_id"])
     assert (done["status"], done["error_code"]) == ("FAILED", "MPC.10202")
@@ -164,7 +218,9 @@ def test_bad_parameters_are_mpc_10202(core_env: MotoStack, clip_dir: Path) -> No
         ({"type": "TIME"}, {"sync": 1}, "sync"),
         ({"type": "DOTS", "dots": [1]}, {"tar": 2}, "tar"),
     ):
-        status, body = create(project, {"input": obs(key), "output": obs("x"), "thumbnail_para": para, **extra})
+        status, body = create(
+            project, {"input": obs(key), "output": obs("x"), "thumbnail_para": para, **extra}
+        )
         assert (status, body["error_code"]) == (400, "MPC.10202"), (para, body)
         assert field in body["error_msg"], body
 
@@ -173,9 +229,14 @@ def test_cancel_waiting_then_refused(core_env: MotoStack, clip_dir: Path) -> Non
     project, _ = create_project("snap-cancel")
     other, _ = create_project("snap-cancel-other")
     key = put_source(project, make_clip(clip_dir, seconds=2))
-    status, answer = create(project, {"input": obs(key), "output": obs("x"), "thumbnail_para": {"type": "DOTS", "dots": [1]}})
+    _, answer = create(
+        project, {"input": obs(key), "output": obs("x"), "thumbnail_para": {"type": "DOTS", "dots": [1]}}
+    )
     query = {"task_id": answer["task_id"]}
-    assert call("delete_thumbnails_task", "DELETE", "/thumbnails", other, query=query)[1]["error_code"] == "MPC.10212"
+    assert (
+        call("delete_thumbnails_task", "DELETE", "/thumbnails", other, query=query)[1]["error_code"]
+        == "MPC.10212"
+    )
     assert call("delete_thumbnails_task", "DELETE", "/thumbnails", project, query=query)[0] == 204
     assert task(project, answer["task_id"])["status"] == "CANCELED"
     assert call("delete_thumbnails_task", "DELETE", "/thumbnails", project, query=query)[0] == 400

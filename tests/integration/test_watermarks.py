@@ -28,24 +28,41 @@ pytest_plugins = ["tests.integration.conftest_media"]
 def black_clip(directory: Path, seconds: int = 8) -> Path:
     path = directory / f"black-{seconds}s-320x240.mp4"
     if not path.exists():
-        run_ffmpeg([
-            "-f", "lavfi", "-i", f"color=c=black:size=320x240:rate=25:duration={seconds}",
-            "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", str(path),
-        ])
+        run_ffmpeg(
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                f"color=c=black:size=320x240:rate=25:duration={seconds}",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-g",
+                "25",
+                "-pix_fmt",
+                "yuv420p",
+                str(path),
+            ]
+        )
     return path
 
 
 def white_logo(directory: Path) -> Path:
     path = directory / "logo-white-40x20.png"
     if not path.exists():
-        run_ffmpeg(["-f", "lavfi", "-i", "color=c=white:size=40x20", "-frames:v", "1", "-update", "1", str(path)])
+        run_ffmpeg(
+            ["-f", "lavfi", "-i", "color=c=white:size=40x20", "-frames:v", "1", "-update", "1", str(path)]
+        )
     return path
 
 
 def luma_at(video: Path, at_s: float) -> np.ndarray:
     """The grey frame at ``at_s`` (rows x columns, 0-255)."""
     argv = [ffmpeg_path(), "-nostdin", "-v", "error", "-ss", f"{at_s}", "-i", str(video), "-frames:v", "1"]
-    raw = subprocess.run([*argv, "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True, check=True, env=media_env()).stdout
+    raw = subprocess.run(
+        [*argv, "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True, check=True, env=media_env()
+    ).stdout
     return np.frombuffer(raw, dtype=np.uint8).reshape(240, 320)
 
 
@@ -67,7 +84,15 @@ def run_all(project: str, task_id: str) -> TaskDoc:
 def make_mp4_template(project: str) -> int:
     body = {
         "template_name": "wm_mp4",
-        "video": {"codec": 1, "bitrate": 0, "profile": 3, "preset": 1, "width": 320, "height": 240, "max_iframes_interval": 2},
+        "video": {
+            "codec": 1,
+            "bitrate": 0,
+            "profile": 3,
+            "preset": 1,
+            "width": 320,
+            "height": 240,
+            "max_iframes_interval": 2,
+        },
         "audio": {"codec": 1, "sample_rate": 1, "channels": 2},
         "common": {"pack_type": 4},
     }
@@ -79,20 +104,65 @@ def make_mp4_template(project: str) -> int:
 def test_template_crud(core_env: MotoStack) -> None:
     project, _ = create_project("wm-crud")
     other, _ = create_project("wm-crud-other")
-    body = {"template_name": "logo", "type": "Image", "dx": "0.05", "dy": "10", "referpos": "BottomLeft", "width": "0.2", "image_process": "Grayed", "base": "output"}
+    body = {
+        "template_name": "logo",
+        "type": "Image",
+        "dx": "0.05",
+        "dy": "10",
+        "referpos": "BottomLeft",
+        "width": "0.2",
+        "image_process": "Grayed",
+        "base": "output",
+    }
     status, created = create_template(project, body)
     assert status == 201, created
     template_id = created["template_id"]
-    status, listed = call("list_watermark_template", "GET", "/template/watermark", project, query={"template_id": str(template_id)})
+    status, listed = call(
+        "list_watermark_template",
+        "GET",
+        "/template/watermark",
+        project,
+        query={"template_id": str(template_id)},
+    )
     assert listed["total"] == 1 and listed["templates"][0] == {**body, "template_id": template_id}
-    assert call("list_watermark_template", "GET", "/template/watermark", other, query={"template_id": str(template_id)})[1]["total"] == 0
+    assert (
+        call(
+            "list_watermark_template",
+            "GET",
+            "/template/watermark",
+            other,
+            query={"template_id": str(template_id)},
+        )[1]["total"]
+        == 0
+    )
     changed = {**body, "template_id": template_id, "referpos": "TopLeft"}
     assert call("update_watermark_template", "PUT", "/template/watermark", project, body=changed)[0] == 204
     status, listed = call("list_watermark_template", "GET", "/template/watermark", project)
     assert (listed["total"], listed["templates"][0]["referpos"]) == (1, "TopLeft")
-    assert call("update_watermark_template", "PUT", "/template/watermark", other, body=changed)[1]["error_code"] == "MPC.10089"
-    assert call("delete_watermark_template", "DELETE", "/template/watermark", other, query={"template_id": str(template_id)})[0] == 400
-    assert call("delete_watermark_template", "DELETE", "/template/watermark", project, query={"template_id": str(template_id)})[0] == 204
+    assert (
+        call("update_watermark_template", "PUT", "/template/watermark", other, body=changed)[1]["error_code"]
+        == "MPC.10089"
+    )
+    assert (
+        call(
+            "delete_watermark_template",
+            "DELETE",
+            "/template/watermark",
+            other,
+            query={"template_id": str(template_id)},
+        )[0]
+        == 400
+    )
+    assert (
+        call(
+            "delete_watermark_template",
+            "DELETE",
+            "/template/watermark",
+            project,
+            query={"template_id": str(template_id)},
+        )[0]
+        == 204
+    )
     assert call("list_watermark_template", "GET", "/template/watermark", project)[1]["total"] == 0
 
 
@@ -130,9 +200,24 @@ def test_image_watermark_from_a_template_follows_its_timeline(
     template = make_mp4_template(project)
     source = put_source(project, black_clip(clip_dir))
     logo = put_source(project, white_logo(clip_dir))
-    _, created = create_template(project, {"template_name": "tr", "dx": "10", "dy": "0.1", "referpos": "TopRight", "timeline_start": "3", "timeline_duration": "3", "base": "output"})
-    body = {"input": obs(source), "output": obs("wm"), "trans_template_id": [template],
-            "watermarks": [{"input": obs(logo), "template_id": str(created["template_id"])}]}
+    _, created = create_template(
+        project,
+        {
+            "template_name": "tr",
+            "dx": "10",
+            "dy": "0.1",
+            "referpos": "TopRight",
+            "timeline_start": "3",
+            "timeline_duration": "3",
+            "base": "output",
+        },
+    )
+    body = {
+        "input": obs(source),
+        "output": obs("wm"),
+        "trans_template_id": [template],
+        "watermarks": [{"input": obs(logo), "template_id": str(created["template_id"])}],
+    }
     status, answer = call("create_transcode_task", "POST", "/transcodings", project, body=body)
     assert status == 202, answer
     doc = run_all(project, str(answer["task_id"]))
@@ -153,10 +238,34 @@ def test_text_and_inline_image_watermarks(core_env: MotoStack, clip_dir: Path, t
     logo = put_source(project, white_logo(clip_dir))
     text = base64.b64encode("Mediaflow ©".encode()).decode()
     watermarks = [
-        {"text_context": text, "text_watermark": {"dx": "8", "dy": "8", "referpos": "BottomLeft", "font_size": 32, "font_color": "white", "font_name": "fzyouh"}},
-        {"input": obs(logo), "image_watermark": {"dx": "0", "dy": "0", "referpos": "TopLeft", "width": "80", "image_process": "Transparent"}},
+        {
+            "text_context": text,
+            "text_watermark": {
+                "dx": "8",
+                "dy": "8",
+                "referpos": "BottomLeft",
+                "font_size": 32,
+                "font_color": "white",
+                "font_name": "fzyouh",
+            },
+        },
+        {
+            "input": obs(logo),
+            "image_watermark": {
+                "dx": "0",
+                "dy": "0",
+                "referpos": "TopLeft",
+                "width": "80",
+                "image_process": "Transparent",
+            },
+        },
     ]
-    body = {"input": obs(source), "output": obs("wt"), "trans_template_id": [template], "watermarks": watermarks}
+    body = {
+        "input": obs(source),
+        "output": obs("wt"),
+        "trans_template_id": [template],
+        "watermarks": watermarks,
+    }
     status, answer = call("create_transcode_task", "POST", "/transcodings", project, body=body)
     assert status == 202, answer
     doc = run_all(project, str(answer["task_id"]))
@@ -179,7 +288,9 @@ def test_text_and_inline_image_watermarks(core_env: MotoStack, clip_dir: Path, t
         ({"text_context": "eA==", "text_watermark": {"font_color": "chartreuse"}}, "font_color"),
     ],
 )
-def test_bad_watermarks_are_mpc_10202(core_env: MotoStack, clip_dir: Path, watermark: dict, field: str) -> None:
+def test_bad_watermarks_are_mpc_10202(
+    core_env: MotoStack, clip_dir: Path, watermark: dict, field: str
+) -> None:
     project, _ = create_project("wm-invalid")
     source = put_source(project, black_clip(clip_dir, seconds=3), "clip.mp4")
     put_source(project, white_logo(clip_dir), "logo.png")

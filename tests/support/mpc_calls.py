@@ -26,7 +26,9 @@ def call(
     query: dict[str, str] | None = None,
     multi: dict[str, list[str]] | None = None,
 ) -> tuple[int, Any]:
-    event = api_event(method, "/v1/{project_id}" + path, {"project_id": project}, project_id=project, body=body, query=query)
+    event = api_event(
+        method, "/v1/{project_id}" + path, {"project_id": project}, project_id=project, body=body, query=query
+    )
     if multi:
         event["multiValueQueryStringParameters"] = multi
         event["queryStringParameters"] = {k: v[-1] for k, v in multi.items()}

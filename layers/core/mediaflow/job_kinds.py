@@ -13,5 +13,6 @@ from mediaflow.records.states import Kind
 from mediaflow.transcode.parts import PARTS
 from mediaflow.transcode.task_worker import TASKS
 
-BY_KIND: dict[Kind, JobKind[Any]] = {kind.model.KIND: kind for kind in (TASKS, PARTS, COVER_JOBS, THUMBNAILS, ANIMATIONS, EXTRACTS)
+BY_KIND: dict[Kind, JobKind[Any]] = {
+    kind.model.KIND: kind for kind in (TASKS, PARTS, COVER_JOBS, THUMBNAILS, ANIMATIONS, EXTRACTS)
 }

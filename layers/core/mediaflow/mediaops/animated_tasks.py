@@ -66,7 +66,9 @@ def task_view(record: Record[AnimatedTaskDoc]) -> dict[str, Any]:
     return view
 
 
-LIST = mpc_query.ListSpec(AnimatedTaskDoc, tuple(sorted({*ANIMATED_GRAPHICS.states, "INIT"})), task_view, "tasks")
+LIST = mpc_query.ListSpec(
+    AnimatedTaskDoc, tuple(sorted({*ANIMATED_GRAPHICS.states, "INIT"})), task_view, "tasks"
+)
 
 
 def run(job: Job[AnimatedTaskDoc]) -> dict[str, Any]:
@@ -75,7 +77,10 @@ def run(job: Job[AnimatedTaskDoc]) -> dict[str, Any]:
     info = require_video(probe_source(record.doc.source_key))
     start_s = param.start / 1000
     if start_s >= info.duration_s:
-        raise JobFailed("MPC.10202", f"Invalid request parameter: output_param.start is beyond the source's {info.duration_s:.3f} s")
+        raise JobFailed(
+            "MPC.10202",
+            f"Invalid request parameter: output_param.start is beyond the source's {info.duration_s:.3f} s",
+        )
     span_s = min(param.end / 1000, info.duration_s) - start_s
     size, rate = animation.output_size(param, info), animation.frame_rate(param, info)
     try:
@@ -99,7 +104,12 @@ def run(job: Job[AnimatedTaskDoc]) -> dict[str, Any]:
             deadline_s=deadline,
         )
         tasks.upload(record, str(made), record.doc.file_name, TYPES[param.format])
-        result = {"width": size.width, "height": size.height, "frame_rate": rate, "duration_ms": round(span_s * 1000)}
+        result = {
+            "width": size.width,
+            "height": size.height,
+            "frame_rate": rate,
+            "duration_ms": round(span_s * 1000),
+        }
         return {"outputs": [record.doc.file_name], "result": {**result, "size": made.stat().st_size}}
     except FrameError as exc:
         raise JobFailed(exc.code, exc.message) from exc

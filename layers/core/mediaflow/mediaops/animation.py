@@ -44,8 +44,12 @@ class AnimatedGraphicsOutputParam(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["gif", "webp"]
-    width: int = Field(0, ge=-1, le=3840, description="0: source (height 0 too); -1: from height; even 32-3840")
-    height: int = Field(0, ge=-1, le=2160, description="0: source (width 0 too); -1: from width; even 32-2160")
+    width: int = Field(
+        0, ge=-1, le=3840, description="0: source (height 0 too); -1: from height; even 32-3840"
+    )
+    height: int = Field(
+        0, ge=-1, le=2160, description="0: source (width 0 too); -1: from width; even 32-2160"
+    )
     start: int = Field(0, ge=0, description="ms")
     end: int = Field(gt=0, description="ms; end - start <= 60000")
     frame_rate: int = Field(15, ge=1, le=75)
@@ -76,11 +80,13 @@ class CreateAnimatedGraphicsTaskReq(BaseModel):
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def output_size(param: AnimatedGraphicsOutputParam, info: MediaInfo) -> Size:
     source = display_size(info)
+    width: float
+    height: float
     if param.width == 0:
         width, height = source.width, source.height
     elif param.width == -1:
@@ -103,7 +109,8 @@ def check_budget(size: Size, rate: float, span_s: float) -> None:
     if pixels > MAX_PIXELS:
         raise ValueError(
             f"{size.width}x{size.height} at {rate:g} fps for {span_s:g} s is {pixels / 1e6:.0f} M pixels, "
-            f"above the {MAX_PIXELS / 1e6:.0f} M an animation may hold: lower width/height, frame_rate or end - start"
+            f"above the {MAX_PIXELS / 1e6:.0f} M an animation may hold: "
+            "lower width/height, frame_rate or end - start"
         )
 
 
@@ -122,7 +129,16 @@ def commands(
     if fmt == "webp":
         encode = ["-c:v", "libwebp_anim", "-lossless", "0", "-q:v", "75", "-loop", "0", "-f", "webp", out]
         return [[*head, "-map", "0:v:0", "-an", "-vf", base, *encode]]
-    palette = [*head, "-map", "0:v:0", "-vf", f"{base},palettegen=stats_mode=full", "-update", "1", "palette.png"]
+    palette = [
+        *head,
+        "-map",
+        "0:v:0",
+        "-vf",
+        f"{base},palettegen=stats_mode=full",
+        "-update",
+        "1",
+        "palette.png",
+    ]
     graph = f"[0:v:0]{base}[x];[x][1:v]paletteuse=dither=sierra2_4a:diff_mode=rectangle[g]"
     use = [*head, "-protocol_whitelist", "file", "-i", "palette.png", "-lavfi", graph, "-map", "[g]"]
     return [palette, [*use, "-c:v", "gif", "-loop", "0", "-f", "gif", out]]
@@ -145,7 +161,14 @@ def render(
     kind, target = relay.check_source(source)
     workdir.mkdir(parents=True, exist_ok=True)
     if kind == "file":
-        _passes(commands(target, "file", fmt, start_s, span_s, size, rate, out), workdir, span_s, on_progress, should_stop, deadline_s)
+        _passes(
+            commands(target, "file", fmt, start_s, span_s, size, rate, out),
+            workdir,
+            span_s,
+            on_progress,
+            should_stop,
+            deadline_s,
+        )
     else:
         with relay.serve(target, timeout_s=RELAY_TIMEOUT_S) as local:
             argvs = commands(local, "http,tcp", fmt, start_s, span_s, size, rate, out)
@@ -166,12 +189,18 @@ def _passes(
 ) -> None:
     share = 100.0 / len(argvs)
     for number, argv in enumerate(argvs):
+
         def progress(percent: float, number: int = number) -> None:
             if on_progress is not None:
                 on_progress(number * share + percent * share / 100)
 
         outcome = run_ffmpeg(
-            argv, workdir, duration_s=span_s, on_progress=progress, should_stop=should_stop, deadline_s=deadline_s
+            argv,
+            workdir,
+            duration_s=span_s,
+            on_progress=progress,
+            should_stop=should_stop,
+            deadline_s=deadline_s,
         )
         if outcome.canceled:
             raise FrameError("MPC.10212", "The task was canceled.")

@@ -96,7 +96,9 @@ def task_view(record: Record[ExtractTaskDoc]) -> dict[str, Any]:
     return view
 
 
-LIST = mpc_query.ListSpec(ExtractTaskDoc, tuple(sorted({*EXTRACT_METADATA.states, "INIT"})), task_view, "tasks")
+LIST = mpc_query.ListSpec(
+    ExtractTaskDoc, tuple(sorted({*EXTRACT_METADATA.states, "INIT"})), task_view, "tasks"
+)
 
 
 def _video(stream: VideoStreamInfo) -> dict[str, Any]:

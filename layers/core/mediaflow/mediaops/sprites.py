@@ -72,9 +72,7 @@ def build(
     per_sheet = para.column_count * para.row_count
     count = -(-len(pictures) // per_sheet)
     pattern = f"{stem}_sprite_%03d.{fmt}"
-    encoder = (
-        ["-c:v", "png"] if fmt == "png" else ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"]
-    )
+    encoder = ["-c:v", "png"] if fmt == "png" else ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"]
     chain = (
         f"scale={tile.width}:{tile.height}:flags=bicubic,setsar=1,tile={para.column_count}x{para.row_count}"
     )

@@ -67,7 +67,8 @@ def _file_names(record: Record[ThumbnailTaskDoc]) -> list[str]:
 def created_view(record: Record[ThumbnailTaskDoc]) -> dict[str, Any]:
     """The create call's answer (``CreateThumbnailsTaskResponse``)."""
     para, view = _para(record), tasks.common_view(record)
-    point = (para.dots_ms or [None])[0] if para.type == "DOTS_MS" else (para.dots or [None])[0]
+    points = para.dots_ms if para.type == "DOTS_MS" else para.dots
+    point = points[0] if points else None
     names = _file_names(record)
     return {
         "task_id": view["task_id"],

@@ -164,7 +164,9 @@ def _image_key(project_id: str, given: ObsImage, field: str) -> str:
 
     settings = get_settings()
     if given.bucket != settings.bucket_name or given.location != settings.region:
-        raise invalid(f"{field}.bucket/location must be the media bucket {settings.bucket_name} in {settings.region}")
+        raise invalid(
+            f"{field}.bucket/location must be the media bucket {settings.bucket_name} in {settings.region}"
+        )
     try:
         key = keys.project_key(project_id, given.object)
     except keys.InvalidKey as exc:
@@ -205,7 +207,11 @@ def resolve(project_id: str, requests: list[WatermarkRequest]) -> list[Watermark
             colour = given.font_color or "white"
             if colour not in COLOURS:
                 raise invalid(f"{field}.text_watermark.font_color must be one of {', '.join(COLOURS)}")
-            update = {"text": _text(request.text_context, field), "font_size": given.font_size or 16, "font_color": colour}
+            update = {
+                "text": _text(request.text_context, field),
+                "font_size": given.font_size or 16,
+                "font_color": colour,
+            }
             specs.append(spec.model_copy(update=update))
             continue
         if request.input is None:

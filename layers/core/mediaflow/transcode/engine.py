@@ -257,7 +257,11 @@ class _Job:
             return outcome, failure.message if failure else None
 
     def options(self) -> dict[str, Any]:
-        return {"split_timeline": self.split_timeline, "threads": ffmpeg_threads(), "watermarks": self.watermarks}
+        return {
+            "split_timeline": self.split_timeline,
+            "threads": ffmpeg_threads(),
+            "watermarks": self.watermarks,
+        }
 
     def settle(self, todo: list[Plan], outcome: RunOutcome, failure: str | None, target: str) -> list[Plan]:
         """Record the results of a run; return the plans to run again (without a failed output)."""

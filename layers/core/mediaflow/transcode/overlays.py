@@ -167,7 +167,9 @@ def graph(
             statements.append(f"[{current}]{text}[{target}]")
         else:
             image = f"wmi{index}_{tag}"
-            statements.append(f"[{image_label(prepared, index, tag)}]{_image_chain(spec, frame_w, frame_h)}[{image}]")
+            statements.append(
+                f"[{image_label(prepared, index, tag)}]{_image_chain(spec, frame_w, frame_h)}[{image}]"
+            )
             x, y = _corner(spec, spec.dx.pixels(frame_w), spec.dy.pixels(frame_h), "overlay_w", "overlay_h")
             enable = _enable(spec, offset_s)
             statements.append(f"[{current}][{image}]overlay=x={x}:y={y}:enable='{enable}'[{target}]")
@@ -191,5 +193,7 @@ def image_splits(prepared: Prepared | None, tags_by_base: dict[str, list[str]]) 
         if not tags:
             continue
         labels = "".join(f"[{image_label(prepared, index, t)}]" for t in tags)
-        statements.append(f"[{position}:v]split={len(tags)}{labels}" if len(tags) > 1 else f"[{position}:v]null{labels}")
+        statements.append(
+            f"[{position}:v]split={len(tags)}{labels}" if len(tags) > 1 else f"[{position}:v]null{labels}"
+        )
     return statements

@@ -18,10 +18,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from mediaflow.mediaops.watermark_files import prepare_watermarks
 from mediaflow.jobs import runner
 from mediaflow.jobs.kind import Failure, JobFailed, JobKind
 from mediaflow.jobs.runner import Job
+from mediaflow.mediaops.watermark_files import prepare_watermarks
 from mediaflow.records import fan_in, store
 from mediaflow.records.model import Record
 from mediaflow.records.states import PartState, TaskState

@@ -18,10 +18,10 @@ from mediaflow import clock
 from mediaflow.api.mpc_errors import TASK_NOT_CANCELABLE, invalid
 from mediaflow.errors import Conflict, NotFound
 from mediaflow.jobs import runner, waiting
-from mediaflow.records import counters, store
-from mediaflow.records.model import Record, new_record
 from mediaflow.mediaops.watermarks import MAX_WATERMARKS, WatermarkRequest
 from mediaflow.mediaops.watermarks import resolve as resolve_watermarks
+from mediaflow.records import counters, store
+from mediaflow.records.model import Record, new_record
 from mediaflow.storage import objects
 from mediaflow.transcode.locations import ObsObjInfo, input_key, output_dir
 from mediaflow.transcode.overlays import WatermarkSpec
