@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,cli]'
 	touch $(STAMP)
 
-ffmpeg: $(FFMPEG_DIR)/bin/ffprobe
+ffmpeg: $(FFMPEG_DIR)/bin/ffprobe $(FFMPEG_DIR)/fonts/DejaVuSans.ttf
 
 # The web console is static files; only hls.js comes from npm (pinned in console/package-lock.json)
 # and is copied into console/vendor/, so nothing is fetched from a CDN at run time.
@@ -48,7 +48,7 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
-$(FFMPEG_DIR)/bin/ffprobe:
+$(FFMPEG_DIR)/bin/ffprobe $(FFMPEG_DIR)/fonts/DejaVuSans.ttf:
 	$(MAKE) -C layers/ffmpeg build-FfmpegLayer ARTIFACTS_DIR=$(CURDIR)/$(FFMPEG_DIR) PIP="$(CURDIR)/$(PY) -m pip"
 
 lint: install

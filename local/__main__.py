@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.start()
         values = {"MEDIAFLOW_ENDPOINT": stack.endpoint}
+        if "MediaBucket" in stack.physical_ids:  # the README's examples name it
+            values["MEDIAFLOW_BUCKET"] = stack.physical_ids["MediaBucket"]
         if args.demo_project:
             try:
                 created = stack.create_project_doc(args.demo_project)

@@ -97,6 +97,16 @@ def build_resolver(family: Family, *routers: Router) -> APIGatewayRestResolver:
     return app
 
 
+SYNC_MAX_S = 25.0  # API Gateway answers within 29 s: a synchronous operation never plans on more
+SYNC_MARGIN_S = 3.0
+
+
+def sync_budget_s(context: Any) -> float:
+    """Seconds a synchronous operation (a single snapshot, a metadata extraction) may take."""
+    remaining = context.get_remaining_time_in_millis() / 1000 if context is not None else SYNC_MAX_S
+    return max(1.0, min(SYNC_MAX_S, remaining - SYNC_MARGIN_S))
+
+
 def with_cors(event: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
     """A browser on another origin (the console) may read the answer: API Gateway's proxy
     integration passes headers through, so the function adds them (the preflight is the API's)."""

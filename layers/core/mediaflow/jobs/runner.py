@@ -162,6 +162,13 @@ def run_next(kinds: Sequence[JobKind[Any]], remaining_ms: Callable[[], int]) -> 
     return _run(kind, record, remaining_ms)
 
 
+def run_now(kind: JobKind[J], project_id: str, record_id: str, remaining_ms: Callable[[], int]) -> str | None:
+    """Claim this one waiting job (not the line's most urgent) and run it here, for an API call
+    that answers synchronously; None when a worker claimed it first."""
+    claimed = _take(kind, project_id, record_id, {})
+    return None if claimed is None else _run(kind, claimed[1], remaining_ms)
+
+
 def _run(kind: JobKind[J], record: Record[J], remaining_ms: Callable[[], int]) -> str:
     began = time.monotonic()
     arm_watchdog(kind, record)

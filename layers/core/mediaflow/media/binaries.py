@@ -69,3 +69,14 @@ def media_env() -> dict[str, str]:
         "PATH": "/usr/bin:/bin",
         "LC_ALL": "C",  # stable number formatting in logs and -progress output
     }
+
+
+FONT_NAME = "DejaVuSans.ttf"  # the layer's fonts/ (DejaVu fonts licence: free to redistribute)
+
+
+def font_path() -> str:
+    """The bundled text-watermark font: ``fonts/`` beside the layer's ``bin/``."""
+    path = Path(ffmpeg_path()).parent.parent / "fonts" / FONT_NAME
+    if not path.is_file():
+        raise BinaryNotFoundError(f"fonts/{FONT_NAME}", [str(path.parent)])
+    return str(path)

@@ -98,6 +98,9 @@ class VideoStreamInfo(BaseModel):
     profile: str | None
     nb_frames: int | None
     duration_s: float | None
+    sample_aspect_ratio: float | None = None  # pixel shape (1.0: square); None when unknown
+    display_aspect_ratio: str | None = None  # as ffprobe states it, e.g. "16:9"
+    language: str | None = None  # ISO 639 tag of the stream, when the container has one
 
     @classmethod
     def from_ffprobe(cls, stream: Mapping[str, Any]) -> VideoStreamInfo:
@@ -120,6 +123,9 @@ class VideoStreamInfo(BaseModel):
             profile=stream.get("profile"),
             nb_frames=_int(stream.get("nb_frames")),
             duration_s=_pos_float(stream.get("duration")),
+            sample_aspect_ratio=parse_ratio(stream.get("sample_aspect_ratio")),
+            display_aspect_ratio=_ratio_text(stream.get("display_aspect_ratio")),
+            language=_language(stream),
         )
 
 
@@ -133,6 +139,8 @@ class AudioStreamInfo(BaseModel):
     channel_layout: str | None
     bitrate: int | None
     duration_s: float | None
+    profile: str | None = None
+    language: str | None = None
 
     @classmethod
     def from_ffprobe(cls, stream: Mapping[str, Any]) -> AudioStreamInfo:
@@ -144,7 +152,30 @@ class AudioStreamInfo(BaseModel):
             channel_layout=stream.get("channel_layout"),
             bitrate=_pos_int(stream.get("bit_rate")),
             duration_s=_pos_float(stream.get("duration")),
+            profile=stream.get("profile"),
+            language=_language(stream),
         )
+
+
+def parse_ratio(value: Any) -> float | None:
+    """ffprobe's "4:3" (or "0:1" / "N/A" when unknown) as a number."""
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    num, _, den = value.partition(":")
+    try:
+        ratio = float(Fraction(int(num), int(den)))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return ratio if ratio > 0 else None
+
+
+def _ratio_text(value: Any) -> str | None:
+    return value if parse_ratio(value) is not None else None
+
+
+def _language(stream: Mapping[str, Any]) -> str | None:
+    language = (stream.get("tags") or {}).get("language")
+    return str(language) if language and language != "und" else None
 
 
 def _is_cover_art(stream: Mapping[str, Any]) -> bool:
@@ -188,6 +219,7 @@ class MediaInfo(BaseModel):
     bitrate: int | None  # bit/s, the whole file
     video: VideoStreamInfo | None  # the first real video stream (cover art is not video)
     audio: list[AudioStreamInfo]
+    videos: list[VideoStreamInfo] = []  # every real video stream (``video`` is the first)
 
     @property
     def duration_ms(self) -> int:
@@ -205,8 +237,10 @@ class MediaInfo(BaseModel):
     def from_ffprobe(cls, data: Mapping[str, Any]) -> MediaInfo:
         """Parse ``ffprobe -print_format json -show_format -show_streams`` output."""
         fmt: Mapping[str, Any] = data.get("format") or {}
-        videos = [s for s in _streams(data, "video") if not _is_still_image(data, s)]
-        video = VideoStreamInfo.from_ffprobe(videos[0]) if videos else None
+        videos = [
+            VideoStreamInfo.from_ffprobe(s) for s in _streams(data, "video") if not _is_still_image(data, s)
+        ]
+        video = videos[0] if videos else None
         audio = [AudioStreamInfo.from_ffprobe(s) for s in _streams(data, "audio")]
         stream_durations = [s.duration_s for s in [video, *audio] if s is not None and s.duration_s]
         duration = _pos_float(fmt.get("duration")) or max(stream_durations, default=0.0)
@@ -222,6 +256,7 @@ class MediaInfo(BaseModel):
             bitrate=bitrate,
             video=video,
             audio=audio,
+            videos=videos,
         )
 
 

@@ -23,6 +23,9 @@ EVENT_NAMES = (
     "UploadByURLComplete",
     "TranscodeStart",
     "TranscodeComplete",
+    "ThumbnailComplete",
+    "AnimatedGraphicsComplete",
+    "ParseComplete",
     "TaskFinish",
 )
 MAX_SECRETS = 2

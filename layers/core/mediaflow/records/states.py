@@ -28,6 +28,10 @@ class Kind(StrEnum):
     CI_TEMPLATE = "CI_TEMPLATE"
     CI_QUEUE = "CI_QUEUE"
     TRANSCODE_PART = "TRANSCODE_PART"
+    THUMBNAIL = "THUMBNAIL"
+    ANIMATED_GRAPHICS = "ANIMATED_GRAPHICS"
+    EXTRACT_METADATA = "EXTRACT_METADATA"
+    WATERMARK_TEMPLATE = "WATERMARK_TEMPLATE"
 
 
 class PartState(StrEnum):
@@ -65,6 +69,27 @@ class TaskState(StrEnum):
     WAITING = "WAITING"
     TRANSCODING = "TRANSCODING"
     SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class ThumbnailState(StrEnum):
+    """MPC snapshot task (ListThumbnailsTask's status values)."""
+
+    WAITING = "WAITING"
+    PROCESSING = "PROCESSING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class MediaTaskState(StrEnum):
+    """MPC animated-graphics and metadata-extraction tasks (their query's status values; INIT is
+    never used: a task is WAITING from its creation)."""
+
+    WAITING = "WAITING"
+    PROCESSING = "PROCESSING"
+    SUCCEED = "SUCCEED"
     FAILED = "FAILED"
     CANCELED = "CANCELED"
 
@@ -268,6 +293,37 @@ TRANSCODE_PART = StateMachine(
     also_created_in=frozenset({P.WAITING}),  # a part let in at once is made waiting
 )
 
+TH = ThumbnailState
+# MPC snapshot task: like a transcoding task (PROCESSING -> WAITING is the runner's crash recovery).
+THUMBNAIL = StateMachine(
+    kind=Kind.THUMBNAIL,
+    initial=TH.WAITING,
+    transitions=_edges(
+        {
+            TH.WAITING: {TH.PROCESSING, TH.CANCELED, TH.FAILED},
+            TH.PROCESSING: {TH.SUCCEEDED, TH.FAILED, TH.CANCELED, TH.WAITING},
+            TH.SUCCEEDED: set(),
+            TH.FAILED: set(),
+            TH.CANCELED: set(),
+        }
+    ),
+    terminal=frozenset({TH.SUCCEEDED, TH.FAILED, TH.CANCELED}),
+)
+MT = MediaTaskState
+_MEDIA_TASK = _edges(
+    {
+        MT.WAITING: {MT.PROCESSING, MT.CANCELED, MT.FAILED},
+        MT.PROCESSING: {MT.SUCCEED, MT.FAILED, MT.CANCELED, MT.WAITING},
+        MT.SUCCEED: set(),
+        MT.FAILED: set(),
+        MT.CANCELED: set(),
+    }
+)
+_MEDIA_ENDED = frozenset({MT.SUCCEED, MT.FAILED, MT.CANCELED})
+ANIMATED_GRAPHICS = StateMachine(Kind.ANIMATED_GRAPHICS, MT.WAITING, _MEDIA_TASK, _MEDIA_ENDED)
+EXTRACT_METADATA = StateMachine(Kind.EXTRACT_METADATA, MT.WAITING, _MEDIA_TASK, _MEDIA_ENDED)
+WATERMARK_TEMPLATE = StateMachine(Kind.WATERMARK_TEMPLATE, ConfigState.ACTIVE, _CONFIG, frozenset())
+
 MACHINES: dict[Kind, StateMachine] = {
     m.kind: m
     for m in (
@@ -282,6 +338,10 @@ MACHINES: dict[Kind, StateMachine] = {
         CI_TEMPLATE,
         CI_QUEUE,
         TRANSCODE_PART,
+        THUMBNAIL,
+        ANIMATED_GRAPHICS,
+        EXTRACT_METADATA,
+        WATERMARK_TEMPLATE,
     )
 }
 

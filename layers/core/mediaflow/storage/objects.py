@@ -3,7 +3,8 @@ writer of ``storage.multipart``) that talks to S3. A missing object is ``errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mediaflow import aws
@@ -45,6 +46,36 @@ def presigned_get(key: str, *, version_id: str | None = None, expires_s: int = 9
     if version_id:
         params["VersionId"] = version_id
     return str(aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
+
+
+def md5_of(key: str, *, should_stop: Callable[[], bool] | None = None, chunk: int = 1 << 20) -> str:
+    """The object's MD5 (hex), streamed in ``chunk``-sized reads: never the whole object in memory.
+    Raises ``NotFound``; ``InterruptedError`` when ``should_stop()`` turns true mid-read."""
+    try:
+        body = aws.client("s3").get_object(Bucket=_bucket(), Key=key)["Body"]
+    except Exception as exc:
+        if aws.error_code(exc) in _MISSING:
+            raise NotFound(key) from exc
+        raise
+    digest = hashlib.md5(usedforsecurity=False)
+    try:
+        for part in body.iter_chunks(chunk):
+            digest.update(part)
+            if should_stop is not None and should_stop():
+                raise InterruptedError(key)
+    finally:
+        body.close()
+    return digest.hexdigest()
+
+
+def download_file(key: str, path: str) -> None:
+    """Copy an object to a local file (small inputs such as watermark images); ``NotFound``."""
+    try:
+        aws.client("s3").download_file(_bucket(), key, path)
+    except Exception as exc:
+        if aws.error_code(exc) in _MISSING:
+            raise NotFound(key) from exc
+        raise
 
 
 OWNER = "mediaflow-job"  # object metadata naming the job that wrote it (x-amz-meta-mediaflow-job)

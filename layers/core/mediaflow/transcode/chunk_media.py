@@ -30,7 +30,7 @@ from typing import Literal
 
 from mediaflow.media import relay
 from mediaflow.media.models import MediaInfo
-from mediaflow.transcode import outputs
+from mediaflow.transcode import outputs, overlays
 from mediaflow.transcode.engine import (
     RELAY_MAX_CHUNK,
     RELAY_TIMEOUT_S,
@@ -171,8 +171,10 @@ def encode_chunk(
     on_progress: Callable[[float], None] | None,
     should_stop: Callable[[], bool] | None,
     deadline_s: float,
+    watermarks: overlays.Prepared | None = None,
 ) -> list[ChunkOutput]:
-    """Encode [start, end) of ``source`` into every video rendition; raises ChunkFailed."""
+    """Encode [start, end) of ``source`` into every video rendition (with the task's watermarks,
+    on source time); raises ChunkFailed."""
     specs = [chunk_spec(r) for r in video_renditions(renditions)]
     plans = [p for p in plan_renditions(specs, info) if p.encodes]
     if not plans:
@@ -182,7 +184,7 @@ def encode_chunk(
     kind, target = relay.check_source(source)
 
     def execute(url: str, whitelist: Literal["file", "http,tcp"]) -> RunOutcome:
-        argv = command(url, whitelist, plans, info, cut=cut, threads=ffmpeg_threads())
+        argv = command(url, whitelist, plans, info, cut=cut, threads=ffmpeg_threads(), watermarks=watermarks)
         read = cut.read[1] - cut.read[0]
         return run_ffmpeg(
             argv,

@@ -102,7 +102,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mediaflow.media import relay
 from mediaflow.media.models import MediaInfo
-from mediaflow.transcode import outputs
+from mediaflow.transcode import outputs, overlays
 from mediaflow.transcode.ffmpeg_args import ErrorCode, Plan, check_output_name, command, plan_renditions
 from mediaflow.transcode.progress import RunOutcome, run_ffmpeg
 from mediaflow.transcode.spec import RenditionSpec
@@ -233,6 +233,7 @@ class _Job:
     info: MediaInfo
     segment: tuple[float, float] | None
     split_timeline: bool = False
+    watermarks: overlays.Prepared | None = None
     results: dict[int, RenditionResult] = field(default_factory=dict)
     raw: dict[int, Any] = field(default_factory=dict)  # ffprobe JSON of each main file
 
@@ -256,7 +257,11 @@ class _Job:
             return outcome, failure.message if failure else None
 
     def options(self) -> dict[str, Any]:
-        return {"split_timeline": self.split_timeline, "threads": ffmpeg_threads()}
+        return {
+            "split_timeline": self.split_timeline,
+            "threads": ffmpeg_threads(),
+            "watermarks": self.watermarks,
+        }
 
     def settle(self, todo: list[Plan], outcome: RunOutcome, failure: str | None, target: str) -> list[Plan]:
         """Record the results of a run; return the plans to run again (without a failed output)."""
@@ -300,12 +305,14 @@ def encode(
     deadline_s: float | None = None,
     segment: tuple[float, float] | None = None,
     split_timeline: bool = False,
+    watermarks: overlays.Prepared | None = None,
 ) -> list[RenditionResult]:
     """Encode ``source`` into every rendition under ``workdir``; one result per rendition, in order.
-    ``split_timeline``: HLS outputs on a split task's timeline (its audio rendition)."""
+    ``split_timeline``: HLS outputs on a split task's timeline (its audio rendition);
+    ``watermarks``: drawn in the video graph (``overlays``)."""
     started = time.monotonic()
     plans = plan_renditions(renditions, source_info)
-    job = _Job(plans, Path(workdir).absolute(), source_info, segment, split_timeline)
+    job = _Job(plans, Path(workdir).absolute(), source_info, segment, split_timeline, watermarks)
     job.workdir.mkdir(parents=True, exist_ok=True)
     _check_segment(segment, job.plans)
     for plan in job.plans:

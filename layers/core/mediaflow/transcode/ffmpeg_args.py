@@ -20,6 +20,7 @@ from typing import Literal
 from mediaflow.media.binaries import ffmpeg_path
 from mediaflow.media.models import MediaInfo
 from mediaflow.media.probe import MEDIA_DEMUXERS
+from mediaflow.transcode import overlays
 from mediaflow.transcode.spec import AUDIO_ONLY_PACKS, AudioSpec, RenditionSpec, VideoSpec
 
 COMMON = ("-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats")
@@ -357,6 +358,33 @@ def _output_args(plan: Plan, cut: ChunkCut | None = None) -> list[str]:
     return [*common, *muxer[pack], plan.main_file]
 
 
+def _video_graph(
+    videos: list[Plan], info: MediaInfo, watermarks: overlays.Prepared | None, offset_s: float
+) -> str:
+    """``split`` of the source video into one scale chain per rendition, with the watermarks drawn
+    before the split (base input) or after each scale (base output)."""
+    assert info.video is not None
+    source = f"0:{info.video.index}"
+    size = (info.video.display_width, info.video.display_height)
+    before = overlays.graph(watermarks, "input", source, "wmin", size, offset_s, "in")
+    tags = {"input": ["in"], "output": [str(p.index) for p in videos]}
+    statements = [*overlays.image_splits(watermarks, tags), *before]
+    labels = "".join(f"[s{p.index}]" for p in videos)
+    statements.append(f"[{'wmin' if before else source}]split={len(videos)}{labels}")
+    for plan in videos:
+        assert plan.video is not None
+        steps = [f"fps={_num(plan.video.fps_filter)}"] if plan.video.fps_filter else []
+        steps += [f"scale={plan.video.width}:{plan.video.height}", "setsar=1"]
+        frame = (plan.video.width, plan.video.height)
+        i = plan.index
+        after = overlays.graph(watermarks, "output", f"b{i}", f"o{i}", frame, offset_s, str(i))
+        if after:
+            statements += [f"[s{i}]{','.join(steps)}[b{i}]", *after, f"[o{i}]format=yuv420p[v{i}]"]
+        else:
+            statements.append(f"[s{i}]{','.join([*steps, 'format=yuv420p'])}[v{i}]")
+    return ";".join(statements)
+
+
 def command(
     target: str,
     whitelist: Literal["file", "http,tcp"],
@@ -367,6 +395,7 @@ def command(
     cut: ChunkCut | None = None,
     split_timeline: bool = False,
     threads: int = 0,
+    watermarks: overlays.Prepared | None = None,
 ) -> list[str]:
     """The argv for the encodable ``plans``; ``target`` is an absolute path or the relay URL.
 
@@ -391,19 +420,10 @@ def command(
     segment = cut.read if cut is not None else segment
     if segment is not None:
         argv += ["-ss", _time(segment[0]), "-to", _time(segment[1])]
-    argv += ["-i", target]
+    argv += ["-i", target, *overlays.input_args(watermarks)]
     videos = [p for p in plans if p.video is not None]
     if videos:
-        assert info.video is not None
-        chains = []
-        for plan in videos:
-            assert plan.video is not None
-            steps = [f"fps={_num(plan.video.fps_filter)}"] if plan.video.fps_filter else []
-            steps += [f"scale={plan.video.width}:{plan.video.height}", "setsar=1", "format=yuv420p"]
-            chains.append(f"[s{plan.index}]{','.join(steps)}[v{plan.index}]")
-        labels = "".join(f"[s{p.index}]" for p in videos)
-        graph = f"[0:{info.video.index}]split={len(videos)}{labels};" + ";".join(chains)
-        argv += ["-filter_complex", graph]
+        argv += ["-filter_complex", _video_graph(videos, info, watermarks, segment[0] if segment else 0.0)]
     for plan in plans:
         if plan.video is not None:
             argv += ["-map", f"[v{plan.index}]"]

@@ -10,6 +10,11 @@ _CODEC_NAMES = {"h264": "H264", "hevc": "HEVC", "aac": "AAC", "mp3": "MP3", "vp9
 _FORMAT_NAMES = {"hls": "HLS", "dash": "DASH", "mp3": "MP3", "adts": "ADTS", "aac": "ADTS"}
 
 
+def codec_name(codec: str | None) -> str:
+    """A codec as MPC names it (``H264``, ``HEVC``, ``AAC`` ...)."""
+    return _CODEC_NAMES.get(codec or "", (codec or "").upper())
+
+
 def _format(info: MediaInfo, hint: str | None) -> str:
     if hint:
         return hint

@@ -21,6 +21,7 @@ from typing import Any
 from mediaflow.jobs import runner
 from mediaflow.jobs.kind import Failure, JobFailed, JobKind
 from mediaflow.jobs.runner import Job
+from mediaflow.mediaops.watermark_files import prepare_watermarks
 from mediaflow.records import fan_in, store
 from mediaflow.records.model import Record
 from mediaflow.records.states import PartState, TaskState
@@ -87,6 +88,7 @@ def _video(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str,
             on_progress=job.progress,
             should_stop=job.should_stop,
             deadline_s=_deadline(job),
+            watermarks=prepare_watermarks(task.doc.watermarks, workdir),
         )
     except chunk_media.ChunkFailed as exc:
         raise JobFailed(exc.code, exc.message) from exc

@@ -10,6 +10,7 @@ from mediaflow.jobs.model import JobDoc
 from mediaflow.media.models import MediaInfo
 from mediaflow.records.model import RecordDoc
 from mediaflow.records.states import Kind
+from mediaflow.transcode.overlays import WatermarkSpec
 from mediaflow.transcode.spec import RenditionSpec
 
 
@@ -50,6 +51,7 @@ class TaskDoc(JobDoc):
     outputs: list[TaskOutput] = Field(default_factory=list)
     chunks: int = 0  # parts the source was encoded in (0 until it is planned; 1: a single pass)
     split: SplitInfo | None = None
+    watermarks: list[WatermarkSpec] = Field(default_factory=list)  # resolved at creation
 
 
 class PartDoc(JobDoc):

@@ -21,6 +21,7 @@ from mediaflow.jobs.kind import Failure, HandedOff, JobFailed, JobKind
 from mediaflow.jobs.runner import Job
 from mediaflow.media.models import MediaInfo
 from mediaflow.media.probe import ProbeError, probe
+from mediaflow.mediaops.watermark_files import prepare_watermarks
 from mediaflow.observability import logger, tracer_span
 from mediaflow.records import store
 from mediaflow.records.model import Record
@@ -135,6 +136,7 @@ def run(job: Job[TaskDoc]) -> dict[str, Any] | HandedOff:
     workdir = Path(get_settings().transcode_work_dir) / f"mf-task-{job.record.id}-{uuid.uuid4().hex[:8]}"
     workdir.mkdir(parents=True)
     try:
+        watermarks = prepare_watermarks(task.watermarks, workdir)
         with tracer_span("encode"):
             results = encode(
                 objects.presigned_get(task.source_key, expires_s=3600),
@@ -144,6 +146,7 @@ def run(job: Job[TaskDoc]) -> dict[str, Any] | HandedOff:
                 on_progress=job.progress,
                 should_stop=job.should_stop,
                 deadline_s=max(10.0, job.remaining_s() - margin(job.remaining_s()) / 2),
+                watermarks=watermarks,
             )
         phases["encode_s"] = time.monotonic() - began - phases["probe_s"]
         if job.should_stop() or any(r.status == "canceled" for r in results):

@@ -19,10 +19,13 @@ from mediaflow import clock
 from mediaflow.api.mpc_errors import TASK_NOT_CANCELABLE, invalid
 from mediaflow.errors import Conflict, NotFound
 from mediaflow.jobs import runner, waiting
+from mediaflow.mediaops.watermarks import MAX_WATERMARKS, WatermarkRequest
+from mediaflow.mediaops.watermarks import resolve as resolve_watermarks
 from mediaflow.records import counters, store
 from mediaflow.records.model import Record, new_record
 from mediaflow.storage import objects
 from mediaflow.transcode.locations import ObsObjInfo, input_key, output_dir
+from mediaflow.transcode.overlays import WatermarkSpec
 from mediaflow.transcode.presets import PRESETS
 from mediaflow.transcode.records import TaskDoc
 from mediaflow.transcode.spec import RenditionSpec
@@ -45,6 +48,9 @@ class CreateTranscodingRequest(BaseModel):
     output_filenames: list[str] | None = Field(None, max_length=MAX_TEMPLATES)
     user_data: str | None = Field(None, max_length=1024)
     priority: Literal[6, 9] = Field(6, description="9 = high, 6 = medium (default)")
+    watermarks: list[WatermarkRequest] | None = Field(
+        None, max_length=MAX_WATERMARKS, description="image (input + template_id/image_watermark) or text"
+    )
 
     @field_validator("output_filenames")
     @classmethod
@@ -90,6 +96,7 @@ def queue_task(
     video_id: str | None = None,
     request: dict[str, Any] | None = None,
     task_id: int | None = None,
+    watermarks: list[WatermarkSpec] | None = None,
 ) -> Record[TaskDoc]:
     """Queue a task (used by the API and by a video's template group) and wake a worker.
 
@@ -110,6 +117,7 @@ def queue_task(
         priority=priority,
         video_id=video_id,
         request=request or {},
+        watermarks=watermarks or [],
     )
     line = waiting.waiting_lookup(doc.KIND.value, doc.rank, created, project_id, str(task_id))
     try:
@@ -143,6 +151,7 @@ def create_task(project_id: str, request: CreateTranscodingRequest) -> dict[str,
     if len(set(names)) != len(names):
         raise invalid("output_filenames must be distinct")
     renditions = resolve_renditions(project_id, request.trans_template_id, names)
+    watermarks = resolve_watermarks(project_id, request.watermarks or [])
     try:
         objects.head(source)
     except NotFound as exc:
@@ -156,6 +165,7 @@ def create_task(project_id: str, request: CreateTranscodingRequest) -> dict[str,
         user_data=request.user_data,
         priority=request.priority,
         request={"input": request.input.model_dump(), "output": request.output.model_dump()},
+        watermarks=watermarks,
     )
     return {"task_id": record.doc.task_id}
 

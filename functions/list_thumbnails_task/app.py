@@ -1,0 +1,41 @@
+"""GET /v1/{project_id}/thumbnails - ListThumbnailsTask (MPC)."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from mediaflow.api.app import make_api_handler
+from mediaflow.api.families import Family
+from mediaflow.mediaops import thumbnails
+
+router = Router()
+
+
+@router.get(
+    "/v1/<project_id>/thumbnails",
+    summary="ListThumbnailsTask",
+    description="task_id (<= 10) wins; else status, start_time/end_time (yyyymmddhhmmss UTC), page, size.",
+    tags=["Snapshots"],
+)
+def list_thumbnails_task(
+    project_id: Annotated[str, Path()],
+    task_id: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[str | None, Query()] = None,
+    start_time: Annotated[str | None, Query()] = None,
+    end_time: Annotated[str | None, Query()] = None,
+    page: Annotated[str | None, Query()] = None,
+    size: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    return thumbnails.query(
+        project_id,
+        task_ids_given=task_id or [],
+        status=status,
+        start_time=start_time,
+        end_time=end_time,
+        page=page,
+        size=size,
+    )
+
+
+lambda_handler = make_api_handler(router, Family.MPC)
