@@ -28,6 +28,9 @@ class Kind(StrEnum):
     CI_TEMPLATE = "CI_TEMPLATE"
     CI_QUEUE = "CI_QUEUE"
     TRANSCODE_PART = "TRANSCODE_PART"
+    REMUX = "REMUX"
+    BUCKET_GRANT = "BUCKET_GRANT"
+    HLS_KEY = "HLS_KEY"
 
 
 class PartState(StrEnum):
@@ -67,6 +70,24 @@ class TaskState(StrEnum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     CANCELED = "CANCELED"
+
+
+class RemuxState(StrEnum):
+    """MPC packaging (remux) task (``huaweicloudsdkmpc``'s RemuxTask status values; INIT is
+    never used: a task is WAITING as soon as it is accepted)."""
+
+    WAITING = "WAITING"
+    PROCESSING = "PROCESSING"
+    SUCCEED = "SUCCEED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class GrantState(StrEnum):
+    """A project's authorization of one of the user's buckets."""
+
+    AUTHORIZED = "AUTHORIZED"
+    REVOKED = "REVOKED"
 
 
 class UrlJobState(StrEnum):
@@ -268,6 +289,34 @@ TRANSCODE_PART = StateMachine(
     also_created_in=frozenset({P.WAITING}),  # a part let in at once is made waiting
 )
 
+R = RemuxState
+# MPC remux task. FAILED -> WAITING is the retry the API offers (PUT /remux); PROCESSING ->
+# WAITING the job runner's crash recovery.
+REMUX = StateMachine(
+    kind=Kind.REMUX,
+    initial=R.WAITING,
+    transitions=_edges(
+        {
+            R.WAITING: {R.PROCESSING, R.CANCELED, R.FAILED},
+            R.PROCESSING: {R.SUCCEED, R.FAILED, R.CANCELED, R.WAITING},
+            R.SUCCEED: set(),
+            R.FAILED: {R.WAITING},
+            R.CANCELED: set(),
+        }
+    ),
+    terminal=frozenset({R.SUCCEED, R.FAILED, R.CANCELED}),
+)
+G = GrantState
+# A bucket grant is revoked and granted again in place (one record per project and bucket).
+BUCKET_GRANT = StateMachine(
+    Kind.BUCKET_GRANT,
+    G.AUTHORIZED,
+    _edges({G.AUTHORIZED: {G.REVOKED}, G.REVOKED: {G.AUTHORIZED}}),
+    frozenset(),
+)
+# HLS key material: written once, never changed (one state).
+HLS_KEY = StateMachine(Kind.HLS_KEY, ConfigState.ACTIVE, _CONFIG, frozenset())
+
 MACHINES: dict[Kind, StateMachine] = {
     m.kind: m
     for m in (
@@ -282,6 +331,9 @@ MACHINES: dict[Kind, StateMachine] = {
         CI_TEMPLATE,
         CI_QUEUE,
         TRANSCODE_PART,
+        REMUX,
+        BUCKET_GRANT,
+        HLS_KEY,
     )
 }
 
