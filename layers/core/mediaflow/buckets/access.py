@@ -66,3 +66,9 @@ def object_key(project_id: str, bucket: str | None, raw: str, field: str, invali
     if bucket is None:
         return keys.owned_key(project_id, raw, field, invalid)
     return user_key(raw, field, invalid)
+
+
+def revoked_among(project_id: str, *names: str | None) -> str | None:
+    """The first of a queued job's buckets this project no longer may use (a worker checks before
+    it starts, so revoking also stops tasks that were waiting); None when all may be used."""
+    return next((b for b in names if b is not None and not is_authorized(project_id, b)), None)
