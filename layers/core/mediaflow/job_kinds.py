@@ -7,7 +7,8 @@ from typing import Any
 from mediaflow.ci.cover_worker import COVER_JOBS
 from mediaflow.jobs.kind import JobKind
 from mediaflow.records.states import Kind
+from mediaflow.remux.worker import REMUX
 from mediaflow.transcode.parts import PARTS
 from mediaflow.transcode.task_worker import TASKS
 
-BY_KIND: dict[Kind, JobKind[Any]] = {kind.model.KIND: kind for kind in (TASKS, PARTS, COVER_JOBS)}
+BY_KIND: dict[Kind, JobKind[Any]] = {kind.model.KIND: kind for kind in (TASKS, PARTS, COVER_JOBS, REMUX)}

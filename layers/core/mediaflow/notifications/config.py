@@ -23,6 +23,7 @@ EVENT_NAMES = (
     "UploadByURLComplete",
     "TranscodeStart",
     "TranscodeComplete",
+    "RemuxComplete",
     "TaskFinish",
 )
 MAX_SECRETS = 2

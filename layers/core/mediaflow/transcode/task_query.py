@@ -27,7 +27,7 @@ STATUSES = (*sorted(TRANSCODE.states), "NEED_TO_BE_AUDIT")
 MAX_IDS = 10
 
 
-def _ids(values: list[str]) -> list[str]:
+def parse_ids(values: list[str]) -> list[str]:
     ids = [part.strip() for value in values for part in value.split(",") if part.strip()]
     if len(ids) > MAX_IDS:
         raise invalid(f"task_id accepts at most {MAX_IDS} ids")
@@ -36,7 +36,7 @@ def _ids(values: list[str]) -> list[str]:
     return [str(int(i)) for i in ids]
 
 
-def _time(value: str | None, name: str, *, end_of_second: bool = False) -> str | None:
+def parse_time(value: str | None, name: str, *, end_of_second: bool = False) -> str | None:
     """A ``yyyymmddhhmmss`` bound as an index sort key; an end bound covers its whole second."""
     if value is None:
         return None
@@ -51,7 +51,7 @@ def _time(value: str | None, name: str, *, end_of_second: bool = False) -> str |
     return clock.key_time(moment)
 
 
-def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
+def parse_int(value: str | None, name: str, default: int, low: int, high: int) -> int:
     if value is None or value == "":
         return default
     if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
@@ -69,12 +69,12 @@ def query(
     page: str | None,
     size: str | None,
 ) -> dict[str, Any]:
-    ids = _ids(task_ids)
-    page_no = _int(page, "page", 0, 0, 100_000)
-    page_size = _int(size, "size", 10, 1, 100)
+    ids = parse_ids(task_ids)
+    page_no = parse_int(page, "page", 0, 0, 100_000)
+    page_size = parse_int(size, "size", 10, 1, 100)
     if status is not None and status not in STATUSES:
         raise invalid(f"status must be one of {', '.join(STATUSES)}")
-    start, end = _time(start_time, "start_time"), _time(end_time, "end_time", end_of_second=True)
+    start, end = parse_time(start_time, "start_time"), parse_time(end_time, "end_time", end_of_second=True)
     if start and end and start > end:
         raise invalid("start_time is after end_time")
     if ids:

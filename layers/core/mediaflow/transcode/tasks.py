@@ -103,6 +103,7 @@ def queue_task(
         output_dir=out_dir,
         source_bucket=source_bucket,
         output_bucket=output_bucket,
+        encryption=encryption,
         trans_template_id=template_ids,
         renditions=renditions,
         user_data=user_data,
