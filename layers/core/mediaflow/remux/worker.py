@@ -202,6 +202,9 @@ def discard(record: Record[RemuxDoc]) -> None:
 
 
 def _on_end(record: Record[RemuxDoc]) -> None:
+    from mediaflow.usage import record as usage
+
+    usage.remux_ended(record)
     if record.status in (RemuxState.SUCCEED, RemuxState.FAILED):
         events.publish_remux_complete(record)
 

@@ -229,8 +229,11 @@ def _on_start(task: Record[TaskDoc]) -> None:
 
 
 def _on_end(task: Record[TaskDoc]) -> None:
+    from mediaflow.usage import record as usage
+
     if task.doc.split is not None and task.status != TaskState.SUCCEEDED:
         _end_parts(task)
+    usage.task_ended(task)
     if task.status in (TaskState.SUCCEEDED, TaskState.FAILED):
         task_events.publish_task_event(task, "TranscodeComplete")
     video_tasks.task_ended(task)
