@@ -134,3 +134,22 @@ def test_objects_of_an_authorized_bucket_and_of_the_media_bucket(core_env: MotoS
     assert (status, body["error_code"]) == (400, "MPC.10202")
     authority(project, bucket, 0)
     assert objects(project, bucket=bucket)[1]["error_code"] == "MPC.10202"  # revoked: refused at once
+
+
+def test_smart_cover_outputs_go_to_an_authorized_bucket_only(core_env: MotoStack) -> None:
+    from mediaflow.ci import locations
+    from mediaflow.ci.models import OutputTarget
+    from mediaflow.errors import ApiError
+
+    project, _ = create_project("buckets-ci")
+    bucket = user_bucket(core_env, project)
+    target = OutputTarget(Region=get_settings().region, Bucket=bucket, Object="covers/c-${number}.jpg")
+    try:
+        locations.output_pattern(project, target, count=3, fmt="jpg", job_id="j1")
+        raise AssertionError("an unauthorized bucket was accepted")
+    except ApiError as exc:
+        assert exc.code == "InvalidArgument" and "Operation.Output.Bucket" in exc.message
+    authority(project, bucket, 1)
+    assert locations.output_pattern(project, target, count=3, fmt="jpg", job_id="j1") == "covers/c-${number}.jpg"
+    assert locations.output_bucket(project, target) == bucket
+    assert locations.object_name(project, "covers/c-0.jpg", bucket) == "covers/c-0.jpg"
