@@ -150,6 +150,8 @@ def test_smart_cover_outputs_go_to_an_authorized_bucket_only(core_env: MotoStack
     except ApiError as exc:
         assert exc.code == "InvalidArgument" and "Operation.Output.Bucket" in exc.message
     authority(project, bucket, 1)
-    assert locations.output_pattern(project, target, count=3, fmt="jpg", job_id="j1") == "covers/c-${number}.jpg"
+    assert (
+        locations.output_pattern(project, target, count=3, fmt="jpg", job_id="j1") == "covers/c-${number}.jpg"
+    )
     assert locations.output_bucket(project, target) == bucket
     assert locations.object_name(project, "covers/c-0.jpg", bucket) == "covers/c-0.jpg"

@@ -2,8 +2,10 @@
 
 The key is accepted as 32 hex digits or Base64 of 16 bytes; ``iv`` the same (optional ``0x``);
 without an ``iv`` a random one is drawn, so every segment of a task - whichever chunk of a split
-task wrote it - shares one key and one IV, named in ``#EXT-X-KEY``. ``algorithm`` AES-128-CBC is
-HLS's ``METHOD=AES-128`` (the only one HLS players decrypt; AES-128-CTR and SM4CBC are refused).
+task wrote it - shares one key and one IV, named in ``#EXT-X-KEY``. ``{key_id}`` in ``url``
+becomes the id the key is kept under (so a player can fetch it from the key route).
+``algorithm`` AES-128-CBC is HLS's ``METHOD=AES-128`` (the only one HLS players decrypt;
+AES-128-CTR and SM4CBC are refused).
 
 Where the key lives: one item of its own, ``pk=P#<project>``, ``sk=HLS_KEY#<key_id>`` (the table is
 encrypted at rest), written when the task is created. Task records, events, callbacks and logs
@@ -33,6 +35,7 @@ from mediaflow.records.model import RecordDoc, new_record
 from mediaflow.records.states import Kind
 
 ALGORITHM = "AES-128-CBC"
+KEY_ID = "{key_id}"  # in ``url``: replaced by the key's id (the key route's path names it)
 _URL = re.compile(r"^https?://[^\s\"',]{1,1000}$")
 
 
@@ -99,7 +102,7 @@ def store_key(project_id: str, request: Encryption | None) -> KeyRef | None:
     key_id = uuid.uuid4().hex
     record = new_record(HlsKeyDoc(key_hex=key.hex()), project_id, key_id, clock.key_time(clock.now()))
     store.create(record)
-    return KeyRef(key_id=key_id, url=spec.url, iv_hex=iv.hex())
+    return KeyRef(key_id=key_id, url=spec.url.replace(KEY_ID, key_id), iv_hex=iv.hex())
 
 
 def load_key(project_id: str, key_id: str) -> bytes:
