@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         env = stack.aws_env
         for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
             values[key] = env[key]
+        shared = stack.admin_env()  # what `python -m mediaflow.admin` needs (bucket-policy, ...)
+        for key in ("MEDIAFLOW_TABLE", "MEDIAFLOW_BUCKET", "MEDIAFLOW_ACCOUNT_ID", "MEDIAFLOW_STACK_NAME"):
+            if key in shared:
+                values[key] = shared[key]
         write_env_file(args.env_file, values)
         print("\n".join(f"{k}={v}" for k, v in values.items()))
         print(f"(written to {args.env_file})")
