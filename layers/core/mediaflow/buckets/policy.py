@@ -21,8 +21,14 @@ def sid(project_id: str) -> str:
 
 
 def bucket_policy(bucket: str, project_id: str, account_id: str, stack_name: str) -> dict[str, Any]:
-    principal = {"AWS": f"arn:aws:iam::{account_id}:root"}
-    condition = {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{account_id}:role/{stack_name}-*"}}
+    # Principal "*" narrowed by conditions (not the account root, which would only delegate to the
+    # account's identity policies): the statement itself grants the stack's roles, and the fixed
+    # aws:PrincipalAccount keeps it non-public for S3's Block Public Access.
+    principal = "*"
+    condition = {
+        "StringEquals": {"aws:PrincipalAccount": account_id},
+        "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{account_id}:role/{stack_name}-*"},
+    }
     return {
         "Version": "2012-10-17",
         "Statement": [
