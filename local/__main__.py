@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         values.update(
             MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"], MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/"
         )
+        shared = stack.admin_env()  # what `python -m mediaflow.admin` needs (bucket-policy, ...)
+        for key in ("MEDIAFLOW_ACCOUNT_ID", "MEDIAFLOW_STACK_NAME"):
+            if key in shared:
+                values[key] = shared[key]
         write_env_file(args.env_file, values)
         write_state_file(args.env_file.with_name(STATE_FILE), stack.state())
         print("\n".join(f"{k}={v}" for k, v in values.items()))

@@ -21,6 +21,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if "MEDIAFLOW_BIN_DIR" not in os.environ and (LAYER_BUILD_DIR / "bin" / "ffprobe").exists():
         os.environ["MEDIAFLOW_BIN_DIR"] = str(LAYER_BUILD_DIR / "bin")
     os.environ.setdefault("GCONV_PATH", "/dev/null")  # the static ffmpeg needs it to read MPEG-TS
+    # As in Lambda (template Globals), before any module builds its Metrics: Powertools reads the
+    # namespace once, and a metric that reaches 100 values flushes (and fails) without one.
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "mediaflow")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Mediaflow")
 
 
 @pytest.fixture(scope="session")

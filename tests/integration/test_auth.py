@@ -39,7 +39,8 @@ def test_a_project_token_opens_its_own_paths_only(core_env: MotoStack) -> None:
         (statement,) = policy["policyDocument"]["Statement"]
         assert statement["Effect"] == "Allow"
         assert statement["Resource"] == [
-            f"arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/*/v1/{project}/*"
+            f"arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/*/v1/{project}/*",
+            f"arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/*/v1.0-ext/{project}/*",
         ]
         assert policy["context"]["project_id"] == project
         assert policy["usageIdentifierKey"]

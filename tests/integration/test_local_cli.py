@@ -62,7 +62,8 @@ def test_cli_prints_ready_writes_env_file_and_stops_cleanly(tmp_path: Path, stop
     try:
         printed = _wait_for_ready(proc)
         values = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
-        assert set(values) == {
+        shared = {"MEDIAFLOW_TABLE", "MEDIAFLOW_BUCKET", "MEDIAFLOW_ACCOUNT_ID", "MEDIAFLOW_STACK_NAME"}
+        assert set(values) - shared == {
             "MEDIAFLOW_ENDPOINT",
             "MEDIAFLOW_PROJECT_ID",
             "MEDIAFLOW_TOKEN",

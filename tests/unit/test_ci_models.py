@@ -154,7 +154,6 @@ def test_output_wildcards(media_bucket: None) -> None:
         {"obj": "uploads/x-${number}.jpg"},
         {"obj": f"uploads/{PROJECT}/x-${{number}}.jpg"},  # own uploads/: still not an output place
         {"obj": "outputs/ffffffffffffffffffffffffffffffff/x-${number}.jpg"},
-        {"obj": "c-${number}.jpg", "bucket": "test-123456789"},
         {"obj": "c-${number}.jpg", "region": "ap-chongqing"},
     ],
 )

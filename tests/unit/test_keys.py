@@ -64,8 +64,8 @@ def test_every_route_refuses_absolute_keys(media_bucket: str, raw: str) -> None:
     info = mpc_locations.ObsObjInfo(bucket=media_bucket, location="us-east-1", object=raw)
     target = OutputTarget(Region="us-east-1", Bucket=media_bucket, Object=raw)
     attempts = [
-        lambda: mpc_locations.input_key(P, info),
-        lambda: mpc_locations.output_dir(P, info),
+        lambda: mpc_locations.input_place(P, info),
+        lambda: mpc_locations.output_place(P, info),
         lambda: ci_locations.input_key(P, raw),
         lambda: ci_locations.output_pattern(P, target, count=1, fmt="jpg", job_id="j"),
     ]
@@ -80,4 +80,4 @@ def test_output_folders_keep_their_trailing_slash(media_bucket: str) -> None:
     from mediaflow.transcode import locations as mpc_locations
 
     info = mpc_locations.ObsObjInfo(bucket=media_bucket, location="us-east-1", object="renditions/demo/")
-    assert mpc_locations.output_dir(P, info) == f"outputs/{P}/renditions/demo/"
+    assert mpc_locations.output_place(P, info).key == f"outputs/{P}/renditions/demo/"

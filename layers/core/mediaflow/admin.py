@@ -39,7 +39,21 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     token_cmd = sub.add_parser("issue-token", help="issue one more token for a project")
     token_cmd.add_argument("project_id")
+    policy_cmd = sub.add_parser(
+        "bucket-policy", help="print the bucket policy that lets a project use a bucket"
+    )
+    policy_cmd.add_argument("project_id")
+    policy_cmd.add_argument("bucket")
     args = parser.parse_args(argv)
+
+    if args.command == "bucket-policy":
+        from mediaflow.buckets.policy import bucket_policy
+        from mediaflow.settings import get_settings
+
+        settings = get_settings()
+        document = bucket_policy(args.bucket, args.project_id, settings.account_id, settings.stack_name)
+        print(json.dumps(document, indent=2))
+        return 0
 
     if args.command == "create-project":
         usage_plan_id = args.usage_plan_id or os.environ.get("MEDIAFLOW_USAGE_PLAN_ID", "")

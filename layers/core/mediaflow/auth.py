@@ -2,8 +2,9 @@
 
 - no token, or an unknown one -> ``Unauthorized`` (API Gateway answers 401);
 - a valid token whose project is not the path's ``{project_id}`` -> an explicit Deny (403);
-- otherwise Allow on ``/v1/<project>/*`` only, with ``project_id`` in the context for handlers and
-  the project's API key as usage identifier, so the usage plan throttles per project.
+- otherwise Allow on ``/v1/<project>/*`` (and MPC's ``/v1.0-ext/<project>/*``) only, with
+  ``project_id`` in the context for handlers and the project's API key as usage identifier, so the
+  usage plan throttles per project.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def authorize(raw_event: dict[str, Any]) -> dict[str, Any]:
     path_project = (event.path_parameters or {}).get("project_id")
     if path_project == project.project_id:
         policy.allow_route("*", f"/v1/{project.project_id}/*")
+        policy.allow_route("*", f"/v1.0-ext/{project.project_id}/*")  # MPC's object listing
     else:
         policy.deny_all_routes()
     return policy.asdict()

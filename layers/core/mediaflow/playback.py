@@ -157,7 +157,7 @@ class _Rewriter:
             copy = f"{self.prefix}{len(self.copies)}-{key.rsplit('/', 1)[-1]}"
         self.copies[key] = copy
         body = ("\n".join(lines) + "\n").encode()
-        objects.put_bytes(copy, body, CONTENT_TYPES["m3u8"], cache_control="private, max-age=60")
+        objects.put_bytes(copy, body, content_type=CONTENT_TYPES["m3u8"], cache_control="private, max-age=60")
         return copy
 
 

@@ -80,6 +80,9 @@ class Settings(BaseModel):
     bucket_name: str = Field("mediaflow-media", alias="MEDIAFLOW_BUCKET")
     events_topic_arn: str = Field("", alias="MEDIAFLOW_EVENTS_TOPIC_ARN")
     stage: str = Field("dev", alias="MEDIAFLOW_STAGE")
+    # The deployment's account and stack: the bucket policy users apply names its roles.
+    account_id: str = Field("123456789012", alias="MEDIAFLOW_ACCOUNT_ID")
+    stack_name: str = Field("mediaflow", alias="MEDIAFLOW_STACK_NAME")
     region: str = Field("us-east-1", alias="AWS_REGION")
     upload_role_arn: str = Field("", alias="MEDIAFLOW_UPLOAD_ROLE_ARN")
     upload_credential_seconds: int = Field(3000, alias="MEDIAFLOW_UPLOAD_CREDENTIAL_SECONDS", ge=900, le=3600)

@@ -98,6 +98,7 @@ def submit(project_id: str, data: dict[str, Any]) -> Record[CoverJobDoc]:
         params=params,
         output=operation.Output.model_dump(),
         output_pattern=pattern,
+        output_bucket=locations.output_bucket(project_id, operation.Output),
         user_data=operation.UserData,
         job_level=operation.JobLevel,
         callback=callback,

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mediaflow.buckets import access
 from mediaflow.ci import callbacks, locations, pause_line, queues
 from mediaflow.ci.records import CoverJobDoc, CoverResult, PickedCover
 from mediaflow.errors import NotFound
@@ -97,10 +98,11 @@ def _upload(record: Record[CoverJobDoc], picked: Any) -> list[PickedCover]:
     covers = []
     for cover in picked.covers:
         key = locations.cover_key(record.doc.output_pattern, cover.rank)
-        objects.upload_file(cover.path, key, CONTENT_TYPES[picked.format], owner=record.id)
+        bucket = record.doc.output_bucket
+        objects.upload_file(cover.path, key, CONTENT_TYPES[picked.format], owner=record.id, bucket=bucket)
         covers.append(
             PickedCover(
-                object_name=locations.object_name(record.project_id, key),
+                object_name=locations.object_name(record.project_id, key, bucket),
                 rank=cover.rank,
                 timestamp_s=cover.timestamp_s,
                 score=cover.score,
@@ -114,6 +116,9 @@ def _upload(record: Record[CoverJobDoc], picked: Any) -> list[PickedCover]:
 
 def run(job: Job[CoverJobDoc]) -> dict[str, Any]:
     record, margin = job.record, get_settings().ci.safety_margin_s
+    revoked = access.revoked_among(record.project_id, record.doc.output_bucket)
+    if revoked is not None:
+        raise JobFailed("InvalidArgument", f"The output bucket {revoked} is no longer authorized.")
     probe_s = max(1.0, min(get_settings().probe_timeout_s, job.remaining_s() - margin))
     with tracer_span("probe"):
         info = _probe(record.doc.source_key, probe_s)
@@ -128,7 +133,7 @@ def run(job: Job[CoverJobDoc]) -> dict[str, Any]:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result = CoverResult(
-        object_prefix=keys.output_prefix(record.project_id),
+        object_prefix="" if record.doc.output_bucket else keys.output_prefix(record.project_id),
         format=picked.format,
         width=picked.width,
         height=picked.height,
@@ -161,7 +166,8 @@ def _on_end(record: Record[CoverJobDoc]) -> None:
 def discard(record: Record[CoverJobDoc]) -> None:
     """Remove covers a failed attempt uploaded (only objects this job wrote)."""
     pattern, count = record.doc.output_pattern, record.doc.params.Count
-    objects.delete_owned((locations.cover_key(pattern, rank) for rank in range(count)), record.id)
+    keys = (locations.cover_key(pattern, rank) for rank in range(count))
+    objects.delete_owned(keys, record.id, bucket=record.doc.output_bucket)
 
 
 COVER_JOBS: JobKind[CoverJobDoc] = JobKind(

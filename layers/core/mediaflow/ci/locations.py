@@ -4,7 +4,9 @@ The rule is shared with the MPC family (``storage.keys.project_key``): a key und
 ``outputs/`` must be the project's own; anything else is relative to ``outputs/<project>/``; '..',
 absolute paths and control characters are refused (``storage.keys.validate_user_key``). Covers are
 written only under ``outputs/<project>/`` (never under ``uploads/``, which would start the upload
-path). Output.Bucket must be the media bucket and Output.Region its region.
+path). Output.Bucket may also be a bucket the project authorized (``buckets.access.resolve_bucket``,
+the check every task kind shares), where Output.Object is any valid key; Output.Region must be
+Mediaflow's region.
 
 Output.Object wildcards: ``${jobid}`` and ``${ext}`` (the cover format) are replaced at submit,
 ``${number}`` (0-based rank, best cover first) per file; ``${number}`` is required when Count > 1.
@@ -13,8 +15,8 @@ Output.Object wildcards: ``${jobid}`` and ``${ext}`` (the cover format) are repl
 from __future__ import annotations
 
 from mediaflow.api.ci_errors import invalid
+from mediaflow.buckets.access import resolve_bucket, user_key
 from mediaflow.ci.models import OutputTarget
-from mediaflow.settings import get_settings
 from mediaflow.storage import keys
 
 NUMBER = "${number}"
@@ -29,13 +31,21 @@ def input_key(project_id: str, raw: str) -> str:
     return _owned(project_id, raw, "Input.Object")
 
 
+def output_bucket(project_id: str, target: OutputTarget) -> str | None:
+    """None for the media bucket, else the authorized bucket the covers go to."""
+    return resolve_bucket(
+        project_id,
+        target.Bucket,
+        target.Region,
+        bucket_field="Operation.Output.Bucket",
+        region_field="Operation.Output.Region",
+        invalid=invalid,
+    )
+
+
 def output_pattern(project_id: str, target: OutputTarget, *, count: int, fmt: str, job_id: str) -> str:
     """The full key of every cover, with ``${number}`` still in it."""
-    settings = get_settings()
-    if target.Bucket != settings.bucket_name:
-        raise invalid(f"Operation.Output.Bucket must be the media bucket {settings.bucket_name}")
-    if target.Region != settings.region:
-        raise invalid(f"Operation.Output.Region must be {settings.region}")
+    bucket = output_bucket(project_id, target)
     pattern = target.Object.replace("${jobid}", job_id).replace("${ext}", fmt)
     for spelling in _WILDCARDS[1:]:
         pattern = pattern.replace(spelling, NUMBER)
@@ -43,6 +53,9 @@ def output_pattern(project_id: str, target: OutputTarget, *, count: int, fmt: st
         raise invalid("Operation.Output.Object must name a file, not a folder")
     if count > 1 and NUMBER not in pattern:
         raise invalid("Operation.Output.Object must contain ${number} when Count is more than 1")
+    if bucket is not None:
+        user_key(pattern.replace(NUMBER, "0"), "Operation.Output.Object", invalid)
+        return pattern
     key = _owned(project_id, pattern.replace(NUMBER, "0"), "Operation.Output.Object")
     prefix = keys.output_prefix(project_id)
     if not key.startswith(prefix):
@@ -54,6 +67,7 @@ def cover_key(pattern: str, rank: int) -> str:
     return pattern.replace(NUMBER, str(rank))
 
 
-def object_name(project_id: str, key: str) -> str:
-    """The key relative to ObjectPrefix (``outputs/<project>/``), as MediaResult reports it."""
-    return key.removeprefix(keys.output_prefix(project_id))
+def object_name(project_id: str, key: str, bucket: str | None = None) -> str:
+    """The key relative to ObjectPrefix (``outputs/<project>/``) in the media bucket, as MediaResult
+    reports it; the key itself in an authorized bucket."""
+    return key if bucket else key.removeprefix(keys.output_prefix(project_id))

@@ -57,6 +57,7 @@ class CoverJobDoc(JobDoc):
     params: CoverParams
     output: dict[str, str]  # Region, Bucket, Object as given
     output_pattern: str  # the full key of every cover, with ${number} still in it
+    output_bucket: str | None = None  # an authorized bucket; None: the media bucket
     user_data: str | None = None
     job_level: int = 0
     callback: JobCallback = JobCallback()

@@ -46,12 +46,14 @@ def create(project_id: str, request: animation.CreateAnimatedGraphicsTaskReq) ->
     doc = AnimatedTaskDoc(
         rank=tasks.RANK,
         task_id=tasks.new_task_id(project_id, SEQUENCE),
-        source_key=source,
-        output_dir=tasks.output_of(project_id, request.output, source),
+        source_key=source.key,
+        source_bucket=source.bucket,
+        output_dir=(out := tasks.output_of(project_id, request.output, source)).key,
+        output_bucket=out.bucket,
         user_data=request.user_data,
         request={"input": request.input.model_dump(), "output": request.output.model_dump()},
         output_param=request.output_param.model_dump(),
-        file_name=_file_name(request, source),
+        file_name=_file_name(request, source.key),
     )
     record = tasks.queue(doc, project_id, wake_kind=ANIMATIONS)
     return {"task_id": str(record.doc.task_id)}
@@ -74,7 +76,7 @@ LIST = mpc_query.ListSpec(
 def run(job: Job[AnimatedTaskDoc]) -> dict[str, Any]:
     record = job.record
     param = animation.AnimatedGraphicsOutputParam.model_validate(record.doc.output_param)
-    info = require_video(probe_source(record.doc.source_key))
+    info = require_video(probe_source(record.doc.source_key, bucket=record.doc.source_bucket))
     start_s = param.start / 1000
     if start_s >= info.duration_s:
         raise JobFailed(
@@ -91,7 +93,7 @@ def run(job: Job[AnimatedTaskDoc]) -> dict[str, Any]:
     deadline = max(5.0, job.remaining_s() - min(MARGIN_S, job.remaining_s() / 5))
     try:
         made = animation.render(
-            objects.presigned_get(record.doc.source_key, expires_s=3600),
+            objects.presigned_get(record.doc.source_key, expires_s=3600, bucket=record.doc.source_bucket),
             param.format,
             start_s,
             span_s,

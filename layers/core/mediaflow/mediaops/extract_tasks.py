@@ -61,14 +61,16 @@ def create(project_id: str, request: CreateExtractTaskReq, budget_s: float) -> d
         given = request.output.file_name
         if given is not None and (not _NAME.match(given) or ".." in given):
             raise invalid("output.file_name allows letters, digits, '.', '_' and '-' (no paths)")
-        stem = re.sub(r"[^A-Za-z0-9_-]", "_", PurePosixPath(source).stem)[:80] or "source"
+        stem = re.sub(r"[^A-Za-z0-9_-]", "_", PurePosixPath(source.key).stem)[:80] or "source"
         file_name = given or f"{stem}_metadata.json"
-    sync = bool(request.sync) and objects.head(source).size <= SYNC_MAX_BYTES
+    sync = bool(request.sync) and objects.head(source.key, bucket=source.bucket).size <= SYNC_MAX_BYTES
     doc = ExtractTaskDoc(
         rank=tasks.RANK,
         task_id=tasks.new_task_id(project_id, SEQUENCE),
-        source_key=source,
-        output_dir=tasks.output_of(project_id, request.output, source),
+        source_key=source.key,
+        source_bucket=source.bucket,
+        output_dir=(out := tasks.output_of(project_id, request.output, source)).key,
+        output_bucket=out.bucket,
         user_data=request.user_data,
         request={
             "input": request.input.model_dump(),
@@ -156,10 +158,12 @@ def metadata(info: MediaInfo, size: int, md5: str) -> dict[str, Any]:
 
 def run(job: Job[ExtractTaskDoc]) -> dict[str, Any]:
     record = job.record
-    info = probe_source(record.doc.source_key)
+    info = probe_source(record.doc.source_key, bucket=record.doc.source_bucket)
     try:
-        head = objects.head(record.doc.source_key)
-        md5 = objects.md5_of(record.doc.source_key, should_stop=job.should_stop)
+        head = objects.head(record.doc.source_key, bucket=record.doc.source_bucket)
+        md5 = objects.md5_of(
+            record.doc.source_key, should_stop=job.should_stop, bucket=record.doc.source_bucket
+        )
     except NotFound as exc:
         raise JobFailed(INPUT_MISSING, "The input file does not exist or cannot be read.") from exc
     except InterruptedError as exc:

@@ -20,7 +20,9 @@ from mediaflow.records.states import Kind
 class MediaTaskDoc(JobDoc):
     task_id: int
     source_key: str
-    output_dir: str  # ends in '/'
+    output_dir: str  # ends in '/' ('' for the root of an authorized bucket)
+    source_bucket: str | None = None  # None: the media bucket; else a bucket the project authorized
+    output_bucket: str | None = None
     user_data: str | None = None
     request: dict[str, Any] = Field(default_factory=dict)  # input/output as named (echoed)
     outputs: list[str] = Field(default_factory=list)  # object names under output_dir

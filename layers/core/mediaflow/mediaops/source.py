@@ -21,9 +21,9 @@ NO_VIDEO = "MPC.10068"
 INPUT_DATA = "MPC.10125"
 
 
-def probe_source(key: str) -> MediaInfo:
+def probe_source(key: str, *, bucket: str | None = None) -> MediaInfo:
     try:
-        return probe(objects.presigned_get(key), timeout_s=get_settings().probe_timeout_s)
+        return probe(objects.presigned_get(key, bucket=bucket), timeout_s=get_settings().probe_timeout_s)
     except ProbeError as exc:
         if exc.code == ProbeErrorCode.NOT_MEDIA:
             raise JobFailed(NOT_MEDIA, f"The input file is not a media file: {exc.message}.") from exc

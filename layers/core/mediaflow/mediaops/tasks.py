@@ -28,7 +28,7 @@ from mediaflow.records import counters, store
 from mediaflow.records.model import Record, new_record
 from mediaflow.settings import get_settings
 from mediaflow.storage import objects
-from mediaflow.transcode.locations import ObsObjInfo, input_key, output_dir
+from mediaflow.transcode.locations import ObsObjInfo, Place, input_place, output_place
 
 M = TypeVar("M", bound=MediaTaskDoc)
 LINE = "TRANSCODE"  # the transcoding line (``TaskDoc.KIND``): one worker function runs all
@@ -36,23 +36,24 @@ RANK = 0
 SYNC_POLL_S = 0.2
 
 
-def source_of(project_id: str, given: ObsObjInfo) -> str:
-    """The input's key inside the project; it must exist (MPC.10202 naming the field otherwise)."""
-    key = input_key(project_id, given)
+def source_of(project_id: str, given: ObsObjInfo) -> Place:
+    """The input inside the project or a bucket it authorized; it must exist (MPC.10202 naming the
+    field otherwise)."""
+    place = input_place(project_id, given)
     try:
-        objects.head(key)
+        objects.head(place.key, bucket=place.bucket)
     except NotFound as exc:
         raise invalid("input.object does not exist") from exc
-    return key
+    return place
 
 
-def output_of(project_id: str, given: ObsObjInfo | None, source_key: str) -> str:
-    """The output directory (under ``outputs/<project>/``); without an output, the directory
-    ``<input name>/`` of the project's output prefix."""
+def output_of(project_id: str, given: ObsObjInfo | None, source: Place) -> Place:
+    """The output directory; without an output, the directory ``<input name>/`` of the project's
+    output prefix in the media bucket."""
     if given is not None:
-        return output_dir(project_id, given)
-    stem = PurePosixPath(source_key).stem or "output"
-    return f"outputs/{project_id}/{stem}/"
+        return output_place(project_id, given)
+    stem = PurePosixPath(source.key).stem or "output"
+    return Place(None, f"outputs/{project_id}/{stem}/")
 
 
 def new_task_id(project_id: str, sequence: str) -> int:
@@ -138,10 +139,10 @@ def owner(record: Record[Any]) -> str:
 
 def upload(record: Record[Any], path: str, name: str, content_type: str) -> str:
     key = record.doc.output_dir + name
-    objects.upload_file(path, key, content_type, owner=owner(record))
+    objects.upload_file(path, key, content_type, owner=owner(record), bucket=record.doc.output_bucket)
     return key
 
 
 def discard(record: Record[Any], keys: list[str]) -> None:
     """Remove what an attempt uploaded among ``keys`` (only objects this task wrote)."""
-    objects.delete_owned(keys, owner(record))
+    objects.delete_owned(keys, owner(record), bucket=record.doc.output_bucket)

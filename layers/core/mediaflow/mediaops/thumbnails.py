@@ -35,15 +35,18 @@ TYPES = {"jpg": "image/jpeg", "png": "image/png", "tar": "application/x-tar", "v
 
 def create(project_id: str, request: CreateThumbReq, budget_s: float) -> dict[str, Any]:
     source = tasks.source_of(project_id, request.input)
-    out_dir = tasks.output_of(project_id, request.output, source)
+    out = tasks.output_of(project_id, request.output, source)
+    out_dir = out.key
     task_id = tasks.new_task_id(project_id, SEQUENCE)
     if not request.original_dir:
         out_dir += f"{task_id}/"
     doc = ThumbnailTaskDoc(
         rank=tasks.RANK,
         task_id=task_id,
-        source_key=source,
+        source_key=source.key,
+        source_bucket=source.bucket,
         output_dir=out_dir,
+        output_bucket=out.bucket,
         user_data=request.user_data,
         request={"input": request.input.model_dump(), "output": request.output.model_dump()},
         params=request.thumbnail_para.model_dump(exclude_none=True),
@@ -105,7 +108,7 @@ def _stem(record: Record[ThumbnailTaskDoc]) -> str:
 
 def run(job: Job[ThumbnailTaskDoc]) -> dict[str, Any]:
     record, para = job.record, _para(job.record)
-    info = require_video(probe_source(record.doc.source_key))
+    info = require_video(probe_source(record.doc.source_key, bucket=record.doc.source_bucket))
     try:
         times = points_ms(para, info.duration_s)
     except ValueError as exc:
@@ -114,7 +117,7 @@ def run(job: Job[ThumbnailTaskDoc]) -> dict[str, Any]:
     workdir = Path(get_settings().transcode_work_dir) / f"mf-thumb-{record.id}-{uuid.uuid4().hex[:8]}"
     deadline = max(5.0, job.remaining_s() - min(MARGIN_S, job.remaining_s() / 5))
     grab = frames.Grab(
-        source=objects.presigned_get(record.doc.source_key, expires_s=3600),
+        source=objects.presigned_get(record.doc.source_key, expires_s=3600, bucket=record.doc.source_bucket),
         info=info,
         times=[t / 1000 for t in times],
         size=size,
@@ -209,12 +212,14 @@ def _on_end(record: Record[ThumbnailTaskDoc]) -> None:
 
 
 def discard(record: Record[ThumbnailTaskDoc]) -> None:
-    tasks.discard(record, objects.list_keys(record.doc.output_dir + _prefix(record)))
+    tasks.discard(
+        record, objects.list_keys(record.doc.output_dir + _prefix(record), bucket=record.doc.output_bucket)
+    )
 
 
 def _prefix(record: Record[ThumbnailTaskDoc]) -> str:
     """What every object of the task starts with under its directory (all when it has its own)."""
-    if record.doc.output_dir.endswith(f"/{record.id}/"):
+    if ("/" + record.doc.output_dir).endswith(f"/{record.id}/"):
         return ""
     return (_para(record).output_filename or _stem(record)).split(".")[0]
 

@@ -26,6 +26,7 @@ EVENT_NAMES = (
     "ThumbnailComplete",
     "AnimatedGraphicsComplete",
     "ParseComplete",
+    "RemuxComplete",
     "TaskFinish",
 )
 MAX_SECRETS = 2

@@ -32,6 +32,9 @@ class Kind(StrEnum):
     ANIMATED_GRAPHICS = "ANIMATED_GRAPHICS"
     EXTRACT_METADATA = "EXTRACT_METADATA"
     WATERMARK_TEMPLATE = "WATERMARK_TEMPLATE"
+    REMUX = "REMUX"
+    BUCKET_GRANT = "BUCKET_GRANT"
+    HLS_KEY = "HLS_KEY"
 
 
 class PartState(StrEnum):
@@ -92,6 +95,24 @@ class MediaTaskState(StrEnum):
     SUCCEED = "SUCCEED"
     FAILED = "FAILED"
     CANCELED = "CANCELED"
+
+
+class RemuxState(StrEnum):
+    """MPC packaging (remux) task (``huaweicloudsdkmpc``'s RemuxTask status values; INIT is
+    never used: a task is WAITING as soon as it is accepted)."""
+
+    WAITING = "WAITING"
+    PROCESSING = "PROCESSING"
+    SUCCEED = "SUCCEED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class GrantState(StrEnum):
+    """A project's authorization of one of the user's buckets."""
+
+    AUTHORIZED = "AUTHORIZED"
+    REVOKED = "REVOKED"
 
 
 class UrlJobState(StrEnum):
@@ -323,6 +344,33 @@ _MEDIA_ENDED = frozenset({MT.SUCCEED, MT.FAILED, MT.CANCELED})
 ANIMATED_GRAPHICS = StateMachine(Kind.ANIMATED_GRAPHICS, MT.WAITING, _MEDIA_TASK, _MEDIA_ENDED)
 EXTRACT_METADATA = StateMachine(Kind.EXTRACT_METADATA, MT.WAITING, _MEDIA_TASK, _MEDIA_ENDED)
 WATERMARK_TEMPLATE = StateMachine(Kind.WATERMARK_TEMPLATE, ConfigState.ACTIVE, _CONFIG, frozenset())
+R = RemuxState
+# MPC remux task. FAILED -> WAITING is the retry the API offers (PUT /remux); PROCESSING ->
+# WAITING the job runner's crash recovery.
+REMUX = StateMachine(
+    kind=Kind.REMUX,
+    initial=R.WAITING,
+    transitions=_edges(
+        {
+            R.WAITING: {R.PROCESSING, R.CANCELED, R.FAILED},
+            R.PROCESSING: {R.SUCCEED, R.FAILED, R.CANCELED, R.WAITING},
+            R.SUCCEED: set(),
+            R.FAILED: {R.WAITING},
+            R.CANCELED: set(),
+        }
+    ),
+    terminal=frozenset({R.SUCCEED, R.FAILED, R.CANCELED}),
+)
+G = GrantState
+# A bucket grant is revoked and granted again in place (one record per project and bucket).
+BUCKET_GRANT = StateMachine(
+    Kind.BUCKET_GRANT,
+    G.AUTHORIZED,
+    _edges({G.AUTHORIZED: {G.REVOKED}, G.REVOKED: {G.AUTHORIZED}}),
+    frozenset(),
+)
+# HLS key material: written once, never changed (one state).
+HLS_KEY = StateMachine(Kind.HLS_KEY, ConfigState.ACTIVE, _CONFIG, frozenset())
 
 MACHINES: dict[Kind, StateMachine] = {
     m.kind: m
@@ -342,6 +390,9 @@ MACHINES: dict[Kind, StateMachine] = {
         ANIMATED_GRAPHICS,
         EXTRACT_METADATA,
         WATERMARK_TEMPLATE,
+        REMUX,
+        BUCKET_GRANT,
+        HLS_KEY,
     )
 }
 

@@ -99,15 +99,28 @@ def create(record: Record[D]) -> Record[D]:
         try:
             _ddb().put_item(**put)
         except _ddb().exceptions.ConditionalCheckFailedException as exc:
-            raise Conflict(f"{record.kind.value} {record.id} exists") from exc
+            if not _already_written(put):
+                raise Conflict(f"{record.kind.value} {record.id} exists") from exc
         return stamped
     try:
         _ddb().transact_write_items(TransactItems=[{"Put": put}, *counters.on_create(stamped)])
     except _ddb().exceptions.TransactionCanceledException as exc:
-        if _cancelled_by_condition(exc):
+        if not _cancelled_by_condition(exc):
+            raise
+        if not _already_written(put):
             raise Conflict(f"{record.kind.value} {record.id} exists") from exc
-        raise
     return stamped
+
+
+def _already_written(put: dict[str, Any]) -> bool:
+    """True when the item found is exactly the one being created: botocore retried a write that
+    had landed (a timeout). DynamoDB itself dedupes a retried transaction by its client token;
+    moto does not, and a bare put has no token."""
+    item = put["Item"]
+    found = _ddb().get_item(
+        TableName=put["TableName"], Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True
+    ).get("Item")
+    return found == item
 
 
 def get(model: type[D], project_id: str, record_id: str, *, consistent: bool = True) -> Record[D]:

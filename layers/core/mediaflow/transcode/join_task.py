@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mediaflow.encryption import aes, hls
+from mediaflow.encryption import keys as hls_keys
 from mediaflow.jobs import runner
 from mediaflow.jobs.kind import JobFailed
 from mediaflow.jobs.runner import Job
@@ -21,7 +23,6 @@ from mediaflow.media.models import MediaInfo
 from mediaflow.records import fan_in
 from mediaflow.records.model import Record
 from mediaflow.records.states import TaskState
-from mediaflow.settings import get_settings
 from mediaflow.storage import objects
 from mediaflow.transcode import join, split_task
 from mediaflow.transcode.ffmpeg_args import MASTER_NAME
@@ -40,11 +41,10 @@ class _Made:
         self.error: dict[str, str] | None = None
 
 
-def _download(key: str, dest: Path) -> Path:
+def _download(key: str, dest: Path, bucket: str | None = None) -> Path:
+    """An object of the task: a work object (media bucket) or, with ``bucket``, one of its outputs."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    from mediaflow import aws
-
-    aws.client("s3").download_file(get_settings().bucket_name, key, str(dest))
+    objects.download_file(key, str(dest), bucket=bucket)
     return dest
 
 
@@ -78,11 +78,16 @@ def _hls(
         segments = [
             join.Segment(s.uri, s.duration_s, s.size, alias.get(s.init or "", s.init)) for s in segments
         ]
-        objects.delete_owned([out + i for i in alias if alias[i] != i], task.id)
+        objects.delete_owned(
+            [out + i for i in alias if alias[i] != i], task.id, bucket=task.doc.output_bucket
+        )
     track = next((t for t in audio.get("tracks", []) if name in t["users"] and t["pack"] == "HLS"), None)
     media = _chunk_media(videos, name)
     video_playlist = f"{name}_v.m3u8" if track else f"{name}.m3u8"
-    (workdir / video_playlist).write_text(join.media_playlist(segments))
+    playlist = join.media_playlist(segments)
+    if task.doc.encryption is not None:
+        playlist = hls.with_key(playlist, task.doc.encryption)
+    (workdir / video_playlist).write_text(playlist)
     variant = join.Variant(
         video_playlist,
         segments,
@@ -102,7 +107,11 @@ def _hls(
         )
     for playlist in {f"{name}.m3u8", video_playlist}:
         objects.upload_file(
-            str(workdir / playlist), out + playlist, "application/vnd.apple.mpegurl", owner=task.id
+            str(workdir / playlist),
+            out + playlist,
+            "application/vnd.apple.mpegurl",
+            owner=task.id,
+            bucket=task.doc.output_bucket,
         )
     made.main = f"{name}.m3u8"
     made.size = sum(s.size for s in segments)
@@ -146,7 +155,13 @@ def _joined_mp4(
     local = workdir / f"join-{name}"
     if made.spec.pack_type == "HLS+DASH":
         segments = join.segments_of(videos, name)
-        pieces = [_download(task.doc.output_dir + s.uri, local / s.uri) for s in segments]
+        bucket = task.doc.output_bucket
+        pieces = [_download(task.doc.output_dir + s.uri, local / s.uri, bucket) for s in segments]
+        if task.doc.encryption is not None:  # the HLS segments were encrypted: DASH is not
+            key = hls_keys.load_key(task.project_id, task.doc.encryption.key_id)
+            iv = bytes.fromhex(task.doc.encryption.iv_hex)
+            for piece in pieces:
+                piece.write_bytes(aes.decrypt(piece.read_bytes(), key, iv))
     else:
         keys = [
             o["piece"] for c in videos for o in c.get("outputs", []) if o["name"] == name and o.get("piece")
@@ -169,7 +184,9 @@ def _mp4_or_dash(
     if made.spec.pack_type == "MP4":
         made.media, _ = join.probe(joined)
         made.main, made.files, made.size = joined.name, [joined.name], joined.stat().st_size
-        objects.upload_file(str(joined), out + joined.name, "video/mp4", owner=task.id)
+        objects.upload_file(
+            str(joined), out + joined.name, "video/mp4", owner=task.id, bucket=task.doc.output_bucket
+        )
         return
     dash_dir = workdir / f"dash-{made.spec.output_name}"
     dash_dir.mkdir()
@@ -182,6 +199,7 @@ def _mp4_or_dash(
             out + name,
             "application/dash+xml" if name.endswith(".mpd") else "video/iso.segment",
             owner=task.id,
+            bucket=task.doc.output_bucket,
         )
     made.size = sum((dash_dir / n).stat().st_size for n in files)
     if made.spec.pack_type == "DASH":
@@ -212,7 +230,10 @@ def run_join(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[st
                 made.media = (
                     MediaInfo.model_validate(found["media_info"]) if found.get("media_info") else None
                 )
-                made.size = sum(objects.head(task.doc.output_dir + f).size for f in made.files)
+                made.size = sum(
+                    objects.head(task.doc.output_dir + f, bucket=task.doc.output_bucket).size
+                    for f in made.files
+                )
             else:
                 made.error = {
                     "error_code": (found or {}).get("error_code") or plan.error_code or "MPC.10050",
@@ -240,6 +261,7 @@ def run_join(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[st
             task.doc.output_dir + master,
             "application/vnd.apple.mpegurl",
             owner=task.id,
+            bucket=task.doc.output_bucket,
         )
         for made in produced:
             if made.spec.pack_type in ("HLS", "HLS+DASH") and not made.error:

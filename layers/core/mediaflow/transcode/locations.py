@@ -1,17 +1,22 @@
-"""MPC ``ObsObjInfo`` locations mapped onto the media bucket, inside the caller's project only.
+"""MPC ``ObsObjInfo`` locations: the media bucket (inside the caller's project only) or a bucket the
+project authorized (any key inside it).
 
-``bucket`` must be the Mediaflow media bucket and ``location`` its region. An ``object`` given as
-a full key must lie under the project's own ``uploads/<project>/`` or ``outputs/<project>/``
-prefix; any other object is taken relative to ``outputs/<project>/``, the project's workspace.
-Keys with '..', absolute paths or control characters are refused.
+``location`` must be Mediaflow's region. Which bucket may be named is decided by
+``buckets.access.resolve_bucket`` (the one check every task kind calls). In the media bucket an
+``object`` given as a full key must lie under the project's own ``uploads/<project>/`` or
+``outputs/<project>/`` prefix; any other object is taken relative to ``outputs/<project>/``, the
+project's workspace. In an authorized bucket the key is taken as it is. Keys with '..', absolute
+paths or control characters are refused everywhere.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, Field
 
 from mediaflow.api.mpc_errors import invalid
-from mediaflow.settings import get_settings
+from mediaflow.buckets.access import object_key, resolve_bucket
 from mediaflow.storage import keys
 
 # For the OpenAPI document: relative keys whose segments never are '.' or '..' (an output folder may
@@ -26,27 +31,41 @@ class ObsObjInfo(BaseModel):
     file_name: str | None = Field(None, max_length=180)
 
 
-def _check_bucket(info: ObsObjInfo, field: str) -> None:
-    settings = get_settings()
-    if info.bucket != settings.bucket_name:
-        raise invalid(f"{field}.bucket must be the media bucket {settings.bucket_name}")
-    if info.location != settings.region:
-        raise invalid(f"{field}.location must be {settings.region}")
+@dataclass(frozen=True)
+class Place:
+    bucket: str | None  # None: the media bucket
+    key: str
 
 
-def _owned_key(project_id: str, raw: str, field: str) -> str:
-    return keys.owned_key(project_id, raw, f"{field}.object", invalid)
+def _bucket(project_id: str, info: ObsObjInfo, field: str) -> str | None:
+    return resolve_bucket(
+        project_id,
+        info.bucket,
+        info.location,
+        bucket_field=f"{field}.bucket",
+        region_field=f"{field}.location",
+        invalid=invalid,
+    )
 
 
-def input_key(project_id: str, info: ObsObjInfo) -> str:
-    _check_bucket(info, "input")
-    return _owned_key(project_id, info.object, "input")
+def input_place(project_id: str, info: ObsObjInfo) -> Place:
+    bucket = _bucket(project_id, info, "input")
+    return Place(bucket, object_key(project_id, bucket, info.object, "input.object", invalid))
 
 
-def output_dir(project_id: str, info: ObsObjInfo) -> str:
-    """The output directory key, always under ``outputs/<project>/`` and ending in '/'."""
-    _check_bucket(info, "output")
-    key = _owned_key(project_id, info.object, "output")  # the one rule: "/abs" is refused, not stripped
+def output_place(project_id: str, info: ObsObjInfo) -> Place:
+    """The output directory, ending in '/': under ``outputs/<project>/`` in the media bucket, the
+    named folder (possibly the bucket's root, '') in an authorized bucket."""
+    bucket = _bucket(project_id, info, "output")
+    relative = info.object.rstrip("/")  # a trailing '/' names a folder; a leading one is refused
+    if bucket is not None:
+        return Place(
+            bucket,
+            object_key(project_id, bucket, relative, "output.object", invalid) + "/" if relative else "",
+        )
+    if not relative:
+        return Place(None, keys.output_prefix(project_id))
+    key = object_key(project_id, None, relative, "output.object", invalid)
     if not key.startswith(keys.output_prefix(project_id)):
         raise invalid(f"output.object must be under {keys.output_prefix(project_id)}")
-    return key.rstrip("/") + "/"
+    return Place(None, key.rstrip("/") + "/")

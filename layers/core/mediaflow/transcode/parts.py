@@ -18,6 +18,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from mediaflow.encryption import aes, hls
+from mediaflow.encryption import keys as hls_keys
 from mediaflow.jobs import runner
 from mediaflow.jobs.kind import Failure, JobFailed, JobKind
 from mediaflow.jobs.runner import Job
@@ -43,8 +45,11 @@ def _content_type(name: str) -> str:
     return CONTENT_TYPES.get(Path(name).suffix, "application/octet-stream")
 
 
-def upload(path: Path, key: str, task: Record[TaskDoc]) -> int:
-    objects.upload_file(str(path), key, _content_type(path.name), owner=task.id)
+def upload(path: Path, key: str, task: Record[TaskDoc], *, output: bool = True) -> int:
+    """Store a file of the task: among its outputs (the output bucket), or with ``output=False``
+    an intermediate object under the work prefix (always the media bucket)."""
+    bucket = task.doc.output_bucket if output else None
+    objects.upload_file(str(path), key, _content_type(path.name), owner=task.id, bucket=bucket)
     return path.stat().st_size
 
 
@@ -77,7 +82,7 @@ def _deadline(job: Job[PartDoc]) -> float:
 def _video(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str, Any]:
     part, split = job.record.doc, task.doc.split
     assert split is not None
-    source = objects.presigned_get(task.doc.source_key, expires_s=3600)
+    source = objects.presigned_get(task.doc.source_key, expires_s=3600, bucket=task.doc.source_bucket)
     try:
         made = chunk_media.encode_chunk(
             source,
@@ -97,6 +102,11 @@ def _video(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str,
         entry: dict[str, Any] = {"name": output.output_name, "codecs": output.codecs, "segments": []}
         entry["media"] = output.media.model_dump(mode="json") if output.media else None
         if output.segments:
+            if task.doc.encryption is not None:  # the join's playlists carry the key line
+                secret = hls_keys.load_key(task.project_id, task.doc.encryption.key_id)
+                iv = bytes.fromhex(task.doc.encryption.iv_hex)
+                for uri, _ in output.segments:
+                    aes.encrypt_file(workdir / uri, secret, iv)
             for uri, duration in output.segments:
                 size = upload(workdir / uri, task.doc.output_dir + uri, task)
                 entry["segments"].append([uri, duration, size])
@@ -107,7 +117,7 @@ def _video(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str,
                 entry["init"], entry["init_md5"] = name, hashlib.md5(init.read_bytes()).hexdigest()  # noqa: S324
         else:
             key = f"{split.work_prefix}{output.output_name}/{part.index:05d}.mp4"
-            upload(workdir / output.files[0], key, task)
+            upload(workdir / output.files[0], key, task, output=False)
             entry["piece"] = key
         outputs.append(entry)
     return {"outputs": outputs}
@@ -116,7 +126,7 @@ def _video(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str,
 def _audio(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str, Any]:
     split = task.doc.split
     assert split is not None
-    source = objects.presigned_get(task.doc.source_key, expires_s=3600)
+    source = objects.presigned_get(task.doc.source_key, expires_s=3600, bucket=task.doc.source_bucket)
     tracks, results = chunk_media.encode_audio(
         source,
         task.doc.renditions,
@@ -146,11 +156,14 @@ def _audio(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str,
             "media": result.media_info.model_dump(mode="json") if result.media_info else None,
         }
         if track.spec.pack_type == "HLS":
+            if task.doc.encryption is not None:
+                secret = hls_keys.load_key(task.project_id, task.doc.encryption.key_id)
+                hls.encrypt_files(workdir, result.files, task.doc.encryption, secret)
             for name in result.files:
                 upload(workdir / name, task.doc.output_dir + name, task)
         else:
             entry["key"] = f"{split.work_prefix}audio/{result.files[0]}"
-            upload(workdir / result.files[0], entry["key"], task)
+            upload(workdir / result.files[0], entry["key"], task, output=False)
         made.append(entry)
     finals = [r for r in results if r.output_name not in {t.spec.output_name for t in tracks}]
     for result in finals:  # the task's audio-only outputs (MP3, ADTS), whole
@@ -169,10 +182,11 @@ def discard(part: Record[PartDoc]) -> None:
     if split is None or doc.role == "join":
         return
     keys: list[str] = []
+    bucket = task.doc.output_bucket
     for spec in task.doc.renditions:
         name = spec.output_name
         if doc.role == "audio":
-            keys += objects.list_keys(task.doc.output_dir + name + chunk_media.AUDIO_HLS)
+            keys += objects.list_keys(task.doc.output_dir + name + chunk_media.AUDIO_HLS, bucket=bucket)
             continue
         if spec.pack_type in ("HLS", "HLS+DASH") and not spec.audio_only:
             first, last = round(doc.start_s / spec.hls_interval), round(doc.end_s / spec.hls_interval) + 1
@@ -181,8 +195,8 @@ def discard(part: Record[PartDoc]) -> None:
                 for n in range(first, last)
                 for ext in ("ts", "m4s")
             ]
-        keys.append(f"{split.work_prefix}{name}/{doc.index:05d}.mp4")
-    objects.delete_owned(keys, task.id)
+        objects.delete_owned([f"{split.work_prefix}{name}/{doc.index:05d}.mp4"], task.id)
+    objects.delete_owned(keys, task.id, bucket=bucket)
 
 
 def _on_beat(part: Record[PartDoc], percent: int) -> None:

@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from mediaflow.encryption.keys import KeyRef
 from mediaflow.jobs.model import JobDoc
 from mediaflow.media.models import MediaInfo
 from mediaflow.records.model import RecordDoc
@@ -36,7 +37,10 @@ class TaskDoc(JobDoc):
 
     task_id: int
     source_key: str
-    output_dir: str  # ends in '/'
+    output_dir: str  # ends in '/' ('' for the root of an authorized bucket)
+    source_bucket: str | None = None  # an authorized bucket; None: the media bucket
+    output_bucket: str | None = None
+    encryption: KeyRef | None = None  # HLS AES-128: the key's id, URL and IV (never the key)
     trans_template_id: list[int]
     renditions: list[RenditionSpec]  # resolved at creation: a later template edit changes nothing
     user_data: str | None = None

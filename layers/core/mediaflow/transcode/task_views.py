@@ -16,14 +16,15 @@ def _compact(key_time: str | None) -> str:
     return clock.compact(clock.parse_key_time(key_time)) if key_time else ""
 
 
-def _location(key: str) -> dict[str, str]:
+def _location(key: str, bucket: str | None) -> dict[str, str]:
     settings = get_settings()
-    return {"bucket": settings.bucket_name, "location": settings.region, "object": key}
+    return {"bucket": bucket or settings.bucket_name, "location": settings.region, "object": key}
 
 
 def locations(record: Record[TaskDoc]) -> tuple[dict[str, Any], dict[str, Any]]:
-    given_in, given_out = record.doc.request.get("input"), record.doc.request.get("output")
-    source, out = _location(record.doc.source_key), _location(record.doc.output_dir)
+    doc = record.doc
+    given_in, given_out = doc.request.get("input"), doc.request.get("output")
+    source, out = _location(doc.source_key, doc.source_bucket), _location(doc.output_dir, doc.output_bucket)
     return ({**source, "object": given_in["object"]} if given_in else source), (
         {**out, "object": given_out["object"]} if given_out else out
     )

@@ -17,6 +17,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from mediaflow.buckets import access
+from mediaflow.encryption import hls, keys
+from mediaflow.encryption.keys import KeyRef
 from mediaflow.jobs.kind import Failure, HandedOff, JobFailed, JobKind
 from mediaflow.jobs.runner import Job
 from mediaflow.media.models import MediaInfo
@@ -52,9 +55,10 @@ def margin(remaining_s: float) -> float:
     return min(SAFETY_MARGIN_S, remaining_s / 5)
 
 
-def _probe_source(key: str) -> MediaInfo:
+def _probe_source(task: TaskDoc) -> MediaInfo:
+    url = objects.presigned_get(task.source_key, bucket=task.source_bucket)
     try:
-        return probe(objects.presigned_get(key), timeout_s=get_settings().probe_timeout_s)
+        return probe(url, timeout_s=get_settings().probe_timeout_s)
     except ProbeError as exc:
         code = "MPC.10066" if exc.code == "NotMedia" else "MPC.10125"
         raise JobFailed(code, f"The input file cannot be transcoded: {exc.message}") from exc
@@ -114,11 +118,27 @@ def _split(job: Job[TaskDoc], info: MediaInfo, decision: split_plan.Decision) ->
     return HandedOff()
 
 
-def _upload(workdir: Path, files: list[str], out_dir: str, task_id: str) -> None:
+def _upload(workdir: Path, files: list[str], task: TaskDoc, task_id: str) -> None:
     for relative in files:
         path = workdir / relative
         content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
-        objects.upload_file(str(path), out_dir + relative, content_type, owner=task_id)
+        key = task.output_dir + relative
+        objects.upload_file(str(path), key, content_type, owner=task_id, bucket=task.output_bucket)
+
+
+def encrypt_hls(project_id: str, ref: KeyRef, workdir: Path, produced: list[Any]) -> None:
+    """AES-128 of every HLS output's segments (probed in the clear already), before any upload."""
+    key = keys.load_key(project_id, ref.key_id)
+    for result in produced:
+        if result.pack_type in ("HLS", "HLS+DASH"):
+            hls.encrypt_files(workdir, result.files, ref, key)
+
+
+def check_buckets(project_id: str, task: TaskDoc) -> None:
+    """A task waiting while its bucket was revoked does not start."""
+    revoked = access.revoked_among(project_id, task.source_bucket, task.output_bucket)
+    if revoked is not None:
+        raise JobFailed("MPC.10202", f"Invalid request parameter: bucket {revoked} is no longer authorized.")
 
 
 def run(job: Job[TaskDoc]) -> dict[str, Any] | HandedOff:
@@ -127,8 +147,9 @@ def run(job: Job[TaskDoc]) -> dict[str, Any] | HandedOff:
     task = job.record.doc
     phases: dict[str, float] = {}
     began = time.monotonic()
+    check_buckets(job.record.project_id, task)
     with tracer_span("probe"):
-        info = _probe_source(task.source_key)
+        info = _probe_source(task)
     phases["probe_s"] = time.monotonic() - began
     decision = _decide(info, task.renditions, job.remaining_s())
     if decision.split:
@@ -139,7 +160,7 @@ def run(job: Job[TaskDoc]) -> dict[str, Any] | HandedOff:
         watermarks = prepare_watermarks(task.watermarks, workdir)
         with tracer_span("encode"):
             results = encode(
-                objects.presigned_get(task.source_key, expires_s=3600),
+                objects.presigned_get(task.source_key, expires_s=3600, bucket=task.source_bucket),
                 task.renditions,
                 workdir,
                 source_info=info,
@@ -152,10 +173,12 @@ def run(job: Job[TaskDoc]) -> dict[str, Any] | HandedOff:
         if job.should_stop() or any(r.status == "canceled" for r in results):
             raise JobFailed("MPC.10212", "The task was canceled.")  # the cancel already ended it
         produced = [r for r in results if r.status in ("ok", "clamped")]
+        if task.encryption is not None:
+            encrypt_hls(job.record.project_id, task.encryption, workdir, produced)
         sizes = {r.template_id: sum((workdir / f).stat().st_size for f in r.files) for r in produced}
         with tracer_span("upload"):
             for result in produced:
-                _upload(workdir, result.files, task.output_dir, job.record.id)
+                _upload(workdir, result.files, task, job.record.id)
         phases["upload_s"] = time.monotonic() - began - phases["probe_s"] - phases["encode_s"]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -195,9 +218,13 @@ def _task_info(result: Any, size: int | None) -> dict[str, Any]:
 def discard(task: Record[TaskDoc]) -> None:
     """Remove what an attempt may have uploaded: the renditions' files and the master playlist,
     only objects this task wrote (another task's outputs in the same folder stay)."""
-    doc = task.doc
-    found = [key for r in doc.renditions for key in objects.list_keys(doc.output_dir + r.output_name)]
-    objects.delete_owned([*found, doc.output_dir + f"{MASTER_NAME}.m3u8"], task.id)
+    doc, bucket = task.doc, task.doc.output_bucket
+    found = [
+        key
+        for r in doc.renditions
+        for key in objects.list_keys(doc.output_dir + r.output_name, bucket=bucket)
+    ]
+    objects.delete_owned([*found, doc.output_dir + f"{MASTER_NAME}.m3u8"], task.id, bucket=bucket)
 
 
 def _on_start(task: Record[TaskDoc]) -> None:
@@ -205,8 +232,11 @@ def _on_start(task: Record[TaskDoc]) -> None:
 
 
 def _on_end(task: Record[TaskDoc]) -> None:
+    from mediaflow.usage import record as usage
+
     if task.doc.split is not None and task.status != TaskState.SUCCEEDED:
         _end_parts(task)
+    usage.task_ended(task)
     if task.status in (TaskState.SUCCEEDED, TaskState.FAILED):
         task_events.publish_task_event(task, "TranscodeComplete")
     video_tasks.task_ended(task)

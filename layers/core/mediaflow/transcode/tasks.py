@@ -17,6 +17,8 @@ from pydantic.json_schema import JsonDict
 
 from mediaflow import clock
 from mediaflow.api.mpc_errors import TASK_NOT_CANCELABLE, invalid
+from mediaflow.encryption import keys
+from mediaflow.encryption.keys import Encryption, KeyRef
 from mediaflow.errors import Conflict, NotFound
 from mediaflow.jobs import runner, waiting
 from mediaflow.mediaops.watermarks import MAX_WATERMARKS, WatermarkRequest
@@ -24,7 +26,7 @@ from mediaflow.mediaops.watermarks import resolve as resolve_watermarks
 from mediaflow.records import counters, store
 from mediaflow.records.model import Record, new_record
 from mediaflow.storage import objects
-from mediaflow.transcode.locations import ObsObjInfo, input_key, output_dir
+from mediaflow.transcode.locations import ObsObjInfo, input_place, output_place
 from mediaflow.transcode.overlays import WatermarkSpec
 from mediaflow.transcode.presets import PRESETS
 from mediaflow.transcode.records import TaskDoc
@@ -51,6 +53,7 @@ class CreateTranscodingRequest(BaseModel):
     watermarks: list[WatermarkRequest] | None = Field(
         None, max_length=MAX_WATERMARKS, description="image (input + template_id/image_watermark) or text"
     )
+    encryption: Encryption | None = Field(None, description="hls_encrypt: AES-128 of the HLS outputs")
 
     @field_validator("output_filenames")
     @classmethod
@@ -97,6 +100,9 @@ def queue_task(
     request: dict[str, Any] | None = None,
     task_id: int | None = None,
     watermarks: list[WatermarkSpec] | None = None,
+    source_bucket: str | None = None,
+    output_bucket: str | None = None,
+    encryption: KeyRef | None = None,
 ) -> Record[TaskDoc]:
     """Queue a task (used by the API and by a video's template group) and wake a worker.
 
@@ -111,6 +117,9 @@ def queue_task(
         task_id=task_id,
         source_key=source_key,
         output_dir=out_dir,
+        source_bucket=source_bucket,
+        output_bucket=output_bucket,
+        encryption=encryption,
         trans_template_id=template_ids,
         renditions=renditions,
         user_data=user_data,
@@ -139,8 +148,8 @@ def wake_worker() -> None:
 
 
 def create_task(project_id: str, request: CreateTranscodingRequest) -> dict[str, Any]:
-    source = input_key(project_id, request.input)
-    out_dir = output_dir(project_id, request.output)
+    source_place, out_place = input_place(project_id, request.input), output_place(project_id, request.output)
+    source, out_dir = source_place.key, out_place.key
     names = request.output_filenames or []
     if names and len(names) != len(request.trans_template_id):
         raise invalid("output_filenames must give one name per trans_template_id")
@@ -153,9 +162,12 @@ def create_task(project_id: str, request: CreateTranscodingRequest) -> dict[str,
     renditions = resolve_renditions(project_id, request.trans_template_id, names)
     watermarks = resolve_watermarks(project_id, request.watermarks or [])
     try:
-        objects.head(source)
+        objects.head(source, bucket=source_place.bucket)
     except NotFound as exc:
         raise invalid("input.object does not exist") from exc
+    hls_outputs = any(r.pack_type in ("HLS", "HLS+DASH") for r in renditions)
+    if request.encryption and request.encryption.hls_encrypt and not hls_outputs:
+        raise invalid("encryption.hls_encrypt needs at least one HLS output")
     record = queue_task(
         project_id,
         source_key=source,
@@ -166,6 +178,9 @@ def create_task(project_id: str, request: CreateTranscodingRequest) -> dict[str,
         priority=request.priority,
         request={"input": request.input.model_dump(), "output": request.output.model_dump()},
         watermarks=watermarks,
+        source_bucket=source_place.bucket,
+        output_bucket=out_place.bucket,
+        encryption=keys.store_key(project_id, request.encryption),
     )
     return {"task_id": record.doc.task_id}
 

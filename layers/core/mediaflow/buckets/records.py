@@ -1,0 +1,18 @@
+"""The record of one project's authorization of one bucket (id = the bucket name)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from mediaflow.records.model import RecordDoc
+from mediaflow.records.states import Kind
+
+
+class BucketGrantDoc(RecordDoc):
+    KIND: ClassVar[Kind] = Kind.BUCKET_GRANT
+    COUNTED: ClassVar[bool] = False  # listed, never counted; grant and revoke are transactions
+
+    bucket: str
+    region: str
+    granted_at: str  # key time of the last grant
+    revoked_at: str | None = None
