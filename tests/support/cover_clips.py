@@ -90,7 +90,7 @@ def _graph(w: int, h: int) -> str:
             f"[m2]trim=start=4:duration=2,setpts=PTS-STARTPTS,boxblur={blur}:2,{common}[blur]",
             f"life=s={size}:r={FPS}:seed=7:mold=20:ratio=0.25:life_color=#f0d040:death_color=#102860:"
             f"mold_color=#806020,trim=duration=4,{common}[life]",
-            f"gradients=s={size}:r={FPS}:d=4:seed=3:speed=0.08:x0=0:y0=0:x1={w}:y1={h}:c0=#d02020:c1=#2040e0:c2=#20c060:"
+            f"gradients=s={size}:r={FPS}:d=5:seed=3:speed=0.08:x0=0:y0=0:x1={w}:y1={h}:c0=#d02020:c1=#2040e0:c2=#20c060:"
             f"nb_colors=4:c3=#f0f0f0,drawgrid=w={w // 8}:h={h // 6}:t=2:c=white@0.7,{common}[grad]",
             "[life][grad]xfade=transition=fade:duration=1:offset=3[dissolve]",
             f"color=c=gray:s={size}:r={FPS}:d=2,{common}[card]",
@@ -126,3 +126,72 @@ def make_flat_clip(directory: Path | str, *, seconds: float = 6, color: str = "0
         *("-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p"),
     ]
     return _cached(directory, "flat", "mp4", args, key=color)
+
+
+# -- An edited clip (issue 15): few good shots, each long enough to hold several distinct moments,
+# between black, blurred, flat, faded and repeated stretches; encoded with sparse and dense GOPs.
+EDITED: tuple[Interval, ...] = (
+    Interval(0, 1, "fade"),  # fading in from black to ...
+    Interval(1, 6, "good", "mandelbrot"),  # zooming
+    Interval(6, 8, "blur"),  # the same zoom under boxblur
+    Interval(8, 10, "black"),
+    Interval(10, 11, "fade"),  # fading in to ...
+    Interval(11, 16, "good", "life"),
+    Interval(16, 18, "flat"),  # a grey card
+    Interval(18, 19, "fade"),  # dissolving (xfade) from the card into ...
+    Interval(19, 23, "good", "gradients"),
+    Interval(23, 25, "good", "mandelbrot"),  # seconds 1-3 of the zoom again: a repeat
+    Interval(25, 26, "fade"),  # ... fading out
+    Interval(26, 27, "black"),
+)
+EDITED_DURATION = EDITED[-1].end
+# How each encode places keyframes: x264's own (GOP 250 plus scene cuts), a fixed 10 s GOP with
+# no scene cuts (keyframes at 0, 10 and 20 s only: two of them inside fades), and a 1 s GOP.
+GOPS = {
+    "sparse-cuts": ["-g", "250"],
+    "sparse": ["-g", "250", "-sc_threshold", "0"],
+    "dense": ["-g", "25", "-sc_threshold", "0"],
+}
+
+
+def edited_at(t: float) -> Interval:
+    for interval in EDITED:
+        if interval.contains(t):
+            return interval
+    if abs(t - EDITED_DURATION) < 1 / FPS:
+        return EDITED[-1]
+    raise ValueError(f"{t} is outside the clip")
+
+
+def _edited_graph(w: int, h: int) -> str:
+    size, common = f"{w}x{h}", f"fps={FPS},format=yuv420p,setsar=1"
+    blur = min(20, min(w, h) // 4)
+    return ";".join(
+        (
+            f"mandelbrot=s={size}:r={FPS},trim=duration=8,{common},split=3[m1][m2][m3]",
+            "[m1]trim=duration=6,setpts=PTS-STARTPTS,fade=t=in:st=0:d=1[zoom]",
+            f"[m2]trim=start=6:duration=2,setpts=PTS-STARTPTS,boxblur={blur}:2,{common}[blur]",
+            "[m3]trim=start=1:duration=3,setpts=PTS-STARTPTS[again]",
+            f"color=c=black:s={size}:r={FPS}:d=2,{common}[black]",
+            f"life=s={size}:r={FPS}:seed=11:mold=20:ratio=0.3:life_color=#f0d040:death_color=#102860:"
+            f"mold_color=#806020,trim=duration=6,{common},fade=t=in:st=0:d=1[life]",
+            f"color=c=gray:s={size}:r={FPS}:d=3,{common}[card]",
+            f"gradients=s={size}:r={FPS}:d=5:seed=3:speed=0.08:x0=0:y0=0:x1={w}:y1={h}:c0=#d02020:"
+            f"c1=#2040e0:c2=#20c060:nb_colors=4:c3=#f0f0f0,drawgrid=w={w // 8}:h={h // 6}:t=2:c=white@0.7,"
+            f"{common}[grad]",
+            "[card][grad]xfade=transition=fade:duration=1:offset=2[dissolve]",
+            "[again]fade=t=out:st=2:d=1[again2]",
+            f"color=c=black:s={size}:r={FPS}:d=1,{common}[tail]",
+            "[zoom][blur][black][life][dissolve][again2][tail]concat=n=7:v=1:a=0[v]",
+        )
+    )
+
+
+def make_edited_clip(directory: Path | str, gop: str, *, width: int = 320, height: int = 180) -> Path:
+    """The edited clip (H.264 in MP4, 27 s) with keyframes placed as ``GOPS[gop]`` says."""
+    args = [
+        *("-filter_complex", _edited_graph(width, height), "-map", "[v]"),
+        *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", *GOPS[gop]),
+        *("-movflags", "+faststart"),
+    ]
+    return _cached(directory, f"edited-{gop}-{width}x{height}", "mp4", args)

@@ -129,12 +129,18 @@ class Deadline:
 class Spool:
     """Full-size copies of the most promising analysed frames, held in memory so that covers need no
     second decode. Frames are at the source's display size in the encoder's pixel format, converted
-    by ffmpeg with the source's colour metadata, exactly as a direct extraction converts them."""
+    by ffmpeg with the source's colour metadata, exactly as a direct extraction converts them.
+
+    Measured: each spooled 1080p frame costs ffmpeg ~16 ms (a fresh 3 MB buffer per frame, its
+    page faults and the copy into the pipe), more than half a keyframe's decode. So ``only``
+    (frame positions in arrival order) limits it to frames that are dear to decode again."""
 
     pix_fmt: str  # yuvj420p (jpg), rgb24 (png) or yuv420p (webp)
     width: int
     height: int
     keep: int  # at most this many frames are held
+    only: tuple[int, ...] | None = None  # arrival positions of the frames to spool; None: all
+    only_select: str = ""  # the ffmpeg select expression that passes exactly those frames
 
     @property
     def frame_bytes(self) -> int:
@@ -221,24 +227,30 @@ class Decoded:
     full: dict[int, bytearray]  # index in items -> full-size frame (see Spool)
 
 
+def fallback_input(src: Source, *, keyframes: bool) -> list[str]:
+    """ffmpeg input arguments that decode the source itself: keyframes only, or every frame."""
+    return [*src.input_flags, "-skip_frame", "nokey" if keyframes else "default", "-copyts", "-i", src.target]
+
+
 def _analysis_cmd(
-    src: Source, size: tuple[int, int], keyframes: bool, select: str, spool: Spool | None, fd: int
+    inputs: list[str], stream: str, chain: str, size: tuple[int, int], spool: Spool | None, fd: int
 ) -> list[str]:
     w, h = size
     analysis = f"scale={w}:{h}:flags=area:out_range=full,format=yuv420p,showinfo"  # showinfo on small frames
-    graph = f"[0:{src.stream}]select='{select}',{analysis}[a]"
+    head = f"[0:{stream}]{chain + ',' if chain else ''}"
+    graph = f"{head}{analysis}[a]"
     outputs: list[str] = []
     if spool is not None:
         full = f"scale={spool.width}:{spool.height}:flags=lanczos,format={spool.pix_fmt}"  # same size: no-op
-        graph = f"[0:{src.stream}]select='{select}',split[s][f];[s]{analysis}[a];[f]{full}[full]"
+        if spool.only_select:
+            full = f"select='{spool.only_select}',{full}"
+        graph = f"{head}split[s][f];[s]{analysis}[a];[f]{full}[full]"
         outputs = ["-map", "[full]", "-fps_mode", "passthrough", "-f", "rawvideo", f"pipe:{fd}"]
     return [
         ffmpeg_path(),
         *BASE_ARGS,
         *("-loglevel", "info"),  # showinfo logs at info level
-        *src.input_flags,
-        *("-skip_frame", "nokey" if keyframes else "noref"),
-        *("-i", src.target),
+        *inputs,
         *("-filter_complex", graph),
         *("-map", "[a]", "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1"),
         *outputs,
@@ -246,28 +258,31 @@ def _analysis_cmd(
 
 
 def decode_analysis(
-    src: Source,
+    inputs: list[str],
+    stream: str,
+    chain: str,
     size: tuple[int, int],
     on_frame: Callable[[U8, U8, U8], T],
     deadline: Deadline,
     *,
-    keyframes: bool,
-    select: str,
     spool: Spool | None = None,
     priority: Callable[[T], float] | None = None,
+    feed: Callable[[IO[bytes]], None] | None = None,
 ) -> Decoded:
-    """Decode keyframes (``keyframes=True``) or reference frames, keep those ``select`` passes,
-    call ``on_frame`` on each analysis frame as it arrives. With ``spool``, the full-size frames
+    """Run ffmpeg on ``inputs`` (``fallback_input`` or a pipe fed by ``feed``), filter stream
+    ``stream`` through ``chain`` (ffmpeg filters built by the caller from numbers only), and call
+    ``on_frame`` on each small analysis frame as it arrives. With ``spool``, the full-size frames
     with the highest ``priority`` (of ``on_frame``'s result; negative: never) are kept as well.
 
-    ``select`` is an ffmpeg select expression built by the caller from numbers only.
+    ``feed`` runs in a thread and writes ffmpeg's stdin; it may stop early on BrokenPipeError.
+    Timestamps are the input's own (``-copyts``), in seconds.
     """
     full = _FullFrames(spool) if spool is not None else None
-    cmd = _analysis_cmd(src, size, keyframes, select, spool, full.write_fd if full else -1)
+    cmd = _analysis_cmd(inputs, stream, chain, size, spool, full.write_fd if full else -1)
     try:
         proc = subprocess.Popen(
             cmd,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=media_env(),
@@ -279,16 +294,52 @@ def decode_analysis(
         raise
     if full:
         full.start()
+    feeder = _Feeder(proc, feed) if feed else None
+
+    wanted = None if spool is None or spool.only is None else set(spool.only)
 
     def each(result: T, index: int) -> None:
-        if full is not None:
+        if full is not None and (wanted is None or index in wanted):
             full.take(priority(result) if priority else -1.0, index)
 
-    results, stderr = _collect(proc, size, on_frame, each, deadline)
+    try:
+        results, stderr = _collect(proc, size, on_frame, each, deadline)
+    finally:
+        if feeder:
+            feeder.join()
+    if feeder and feeder.error is not None:
+        raise feeder.error
     times = _timestamps(stderr)
     if len(times) != len(results):
         raise PickError(PickErrorCode.DECODE_FAILED, f"{len(results)} frames but {len(times)} timestamps")
     return Decoded(list(zip(times, results, strict=True)), full.kept.frames() if full else {})
+
+
+class _Feeder:
+    """Writes ffmpeg's stdin in a thread (the main thread reads its stdout meanwhile)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], feed: Callable[[IO[bytes]], None]) -> None:
+        assert proc.stdin is not None
+        self.stdin = proc.stdin
+        _widen(self.stdin.fileno())
+        self.feed = feed
+        self.error: Exception | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.feed(self.stdin)
+        except (BrokenPipeError, ValueError):
+            pass  # ffmpeg exited (failed, or was killed at the deadline): its own error says why
+        except Exception as exc:  # a source read failed: reported after ffmpeg has been reaped
+            self.error = exc
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                self.stdin.close()
+
+    def join(self) -> None:
+        self.thread.join()
 
 
 def _collect(

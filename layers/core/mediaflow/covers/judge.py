@@ -9,10 +9,14 @@ tests/support/cover_clips.py holds the clip):
   below BLUR_SOFT (150). The ceiling keeps crisp but plain frames (colour bars measure ~900 next
   to a texture's 30,000) from being called blurred; a heavy blur measures < 5, a 50 % fade ~350.
 - Fade to/from black: a frame whose mean, contrast (std) and edge strength (sqrt of Laplacian
-  variance) are all FADE_MIN-FADE_MAX (10-85 %) of a neighbour's, within FADE_SPREAD (x1.35) of
-  each other, while its thumbnail still correlates >= FADE_CORR (0.5) with that neighbour, is the
-  neighbour dimmed: fading. Measured at a half-way fade: 0.46-0.53 for all three ratios,
-  correlation 0.81-0.87; neighbouring frames of a shot have mean ratios 0.99-1.05.
+  variance) are all FADE_MIN-FADE_MAX (10-90 %) of a neighbour's, within FADE_SPREAD (x1.35) of
+  each other, and that is the neighbour's picture dimmed, is fading. "The neighbour's picture":
+  its thumbnail correlates >= FADE_CORR (0.5) with the neighbour's, or - when the picture moves
+  too much for that (a shot fading in while it plays) - its sorted thumbnail values match the
+  neighbour's scaled by the mean ratio to within FADE_SHAPE (0.2) of its std. Measured at
+  half-way fades: 0.46-0.57 for all three ratios; correlation 0.81-0.87 on slow shots but -0.02 on
+  ``life`` fading in (its cells move between the two frames), where the shape error is 0.03
+  (0.07 and 0.14 on the slow shots). Neighbouring frames of a shot have mean ratios 0.99-1.05.
 - Cross-dissolve: between two neighbours of different shots (histogram distance >= SHOT_CUT), a
   frame whose mean luma/chroma sit between theirs (blend weight alpha in 0.15-0.85, fitted by least
   squares) and whose contrast and edge energy fall below what a single picture of that mix would
@@ -40,7 +44,7 @@ from mediaflow.covers.scoring import Metrics
 
 BLUR_RELATIVE = 0.10
 BLUR_SOFT = 150.0
-FADE_MIN, FADE_MAX, FADE_SPREAD, FADE_CORR = 0.10, 0.85, 1.35, 0.5
+FADE_MIN, FADE_MAX, FADE_SPREAD, FADE_CORR, FADE_SHAPE = 0.10, 0.90, 1.35, 0.5, 0.2
 MIX_MIN, MIX_MAX, MIX_STD, MIX_SHARP = 0.15, 0.85, 0.85, 0.6
 NEIGHBOUR_WINDOW = 3.0
 SHOT_CUT = 0.30
@@ -76,7 +80,10 @@ def is_fade(x: Metrics, y: Metrics) -> bool:
     ratios = (x.mean / y.mean, x.std / y.std, math.sqrt(x.sharpness / y.sharpness))
     if not all(FADE_MIN <= r <= FADE_MAX for r in ratios) or max(ratios) > FADE_SPREAD * min(ratios):
         return False
-    return _correlation(x.thumb, y.thumb) >= FADE_CORR
+    if _correlation(x.thumb, y.thumb) >= FADE_CORR:
+        return True
+    dimmed = np.sort(y.thumb.ravel()) * ratios[0]
+    return float(np.abs(np.sort(x.thumb.ravel()) - dimmed).mean()) <= FADE_SHAPE * max(x.std, 1.0)
 
 
 def _means(m: Metrics) -> np.ndarray:
