@@ -1,10 +1,12 @@
-"""The sample table of an MP4/MOV video track, read from the file's ``moov`` with a few byte-range
-reads (no ffmpeg, no packet read): every frame's timestamp, size, file offset and key flag.
+"""A video stream's frames before any decoding: each one's timestamp, size, key flag and (MP4/MOV)
+file offset, in decode order. It lets the picker choose its candidates first, then decode only
+what reaches them (``fetch``).
 
-It lets the picker choose its candidates before decoding anything, and fetch only their bytes
-(``fetch``). Reading the whole file costs more than the candidates themselves on a long video:
-measured through the loopback relay, ~4 ms of CPU per MB between the relay and ffmpeg's reader
-(1.7 s for a 10-minute 1080p file at 6 Mbit/s), while the ``moov`` of that file is ~300 KB.
+``read_index``: the sample table of an MP4/MOV video track, read from the file's ``moov`` with a
+few byte-range reads (no ffmpeg, no packet read), so that only the candidates' bytes are read
+later. Reading the whole file costs more than the candidates themselves on a long video: measured
+through the loopback relay, ~4 ms of CPU per MB between the relay and ffmpeg's reader (1.7 s for
+a 10-minute 1080p file at 6 Mbit/s), while the ``moov`` of that file is ~300 KB.
 
 Timestamps are ffmpeg's (what ``ffprobe -show_packets`` prints, the timeline of ``-copyts``): the
 composition time of each sample minus the first edit's ``media_time``, plus a leading empty edit.
@@ -12,21 +14,30 @@ composition time of each sample minus the first edit's ``media_time``, plus a le
 not model exactly: other containers, fragmented MP4, codecs other than H.264/HEVC, several sample
 descriptions, edit lists with more than one media segment or a rate other than 1, display
 matrices other than a rotation by a multiple of 90 degrees.
+
+``probe_index``: for everything else, ``ffprobe -show_entries packet`` lists the packets (reading
+the whole source, decoding nothing; ~0.1 s of CPU per minute of 1080p). No offsets: ``fetch``
+then has ffmpeg copy the wanted packets out of the source.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import math
 import os
 import re
 import struct
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
+
+from mediaflow.covers.frames import Source
+from mediaflow.media.binaries import ffprobe_path, media_env
 
 _CODECS = {b"avc1": "h264", b"avc3": "h264", b"hvc1": "hevc", b"hev1": "hevc"}
 _CONFIG_BOX = {"h264": b"avcC", "hevc": b"hvcC"}
@@ -54,10 +65,11 @@ class SampleIndex:
     rotation: int  # clockwise degrees a player applies (0, 90, 180, 270), from the display matrix
     colour: tuple[int, int, int, int | None] | None  # colr: primaries, transfer, matrix, full range
     timescale: int
-    pts: I64  # presentation time in timescale units, ffmpeg's timeline
-    offsets: I64  # byte offset of each sample in the file
+    pts: I64  # presentation time in 1/timescale s, ffmpeg's timeline
+    offsets: I64 | None  # byte offset of each sample in the file; None: from ffprobe, unknown
     sizes: I64
     keys: npt.NDArray[np.bool_]  # sync samples
+    tb_num: int = 1  # the stream's time base is tb_num/timescale: its pts are pts // tb_num
 
     @property
     def nal_length(self) -> int:
@@ -352,3 +364,42 @@ def _offsets(data: bytes, stsc: int, chunks: int, wide: bool, sizes: I64) -> I64
     cumulative = np.concatenate(([0], np.cumsum(sizes)[:-1]))  # bytes before each sample
     within = cumulative - cumulative[starts[chunk_of]]
     return chunk_pos[chunk_of] + within
+
+
+def probe_index(src: Source, timeout_s: float | None) -> SampleIndex:
+    """The packets of ``src``'s video stream as ffprobe lists them (the whole source is read)."""
+    video = src.info.video
+    assert video is not None
+    cmd = [
+        *(ffprobe_path(), "-v", "error", *src.input_flags, "-select_streams", str(src.stream)),
+        *("-show_entries", "stream=time_base:packet=pts,size,flags", "-of", "json", src.target),
+    ]
+    try:
+        out = subprocess.run(cmd, capture_output=True, env=media_env(), timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise IndexUnavailable("listing the packets timed out") from exc
+    try:
+        data = json.loads(out.stdout or b"{}")
+        num, den = (int(x) for x in data["streams"][0]["time_base"].split("/"))
+        packets = data.get("packets") or []
+        pts = np.array([int(p["pts"]) for p in packets], dtype=np.int64)
+        sizes = np.array([int(p.get("size") or 0) for p in packets], dtype=np.int64)
+        keys = np.array(["K" in str(p.get("flags", "")) for p in packets], dtype=bool)
+    except (KeyError, ValueError, IndexError, TypeError) as exc:
+        raise IndexUnavailable(f"ffprobe listed no usable packets: {exc}") from exc
+    if out.returncode != 0 or not len(pts) or num <= 0 or den <= 0:
+        raise IndexUnavailable("ffprobe listed no packets")
+    return SampleIndex(
+        codec=video.codec,
+        config=b"",
+        width=video.width,
+        height=video.height,
+        rotation=video.rotation,
+        colour=None,
+        timescale=den,
+        pts=pts * num,
+        offsets=None,
+        sizes=sizes,
+        keys=keys,
+        tb_num=num,
+    )

@@ -1,16 +1,16 @@
 """pick_covers: choose a video's best frames as covers, quickly, and write them at full quality.
 
-1. Candidates (``plan``): at least max(4 x Count, one per 2 s) frames, capped for long videos.
-   MP4/MOV with H.264/HEVC (``index``): keyframes, sampled evenly when there are more than
-   wanted; with fewer (long or scene-cut-only GOPs), extra frames that split the largest gaps,
-   each reached by decoding its GOP from the keyframe, within a decode budget. Only those
-   samples' bytes are read and decoded, in one ffmpeg (``fetch``). Other sources: one pass over
-   the keyframes (``-skip_frame nokey``, ``frames``), extras by input seeking, one ffmpeg each.
+1. Candidates (``plan``): at least max(4 x Count, one per 2 s) frames, capped for long videos:
+   keyframes, sampled evenly when there are more than wanted; with fewer (long or scene-cut-only
+   GOPs), extra frames that split the largest gaps, each reached by decoding its GOP from the
+   keyframe, within a decode budget. The frames are listed first (``index``: the MP4 sample
+   table, else ffprobe's packet list) and only the chosen GOPs are decoded, in one ffmpeg
+   (``fetch``). Sources whose packets carry no timestamps: one pass over the keyframes.
 2. Each candidate is measured and judged (``scoring``, ``judge``): black, blown-out, flat,
    blurred, fade and cross-dissolve frames are rejected; the others are scored.
 3. When fewer good covers than Count can be chosen, the gaps beside good candidates (and beside
-   fades, behind which a shot may begin) are split with what is left of the budget, once, and
-   everything is judged again.
+   fades, behind which a shot may begin) are split with what is left of the budget and
+   everything is judged again, up to ``plan.REFINE_ROUNDS`` times.
 4. Covers (``select``): good frames first, spread over shots, then further frames within good
    shots, then - only when no good candidate is left - the best rejected ones; never the same
    frame or pHash twice; with DeleteDuplicates no two within pHash distance 10.
@@ -38,8 +38,9 @@ from pydantic import BaseModel, ConfigDict
 
 from mediaflow.covers import fetch, frames, output, plan
 from mediaflow.covers.frames import Deadline, PickError, PickErrorCode, Source, Spool
-from mediaflow.covers.index import IndexUnavailable, SampleIndex, read_index
+from mediaflow.covers.index import IndexUnavailable, SampleIndex, probe_index, read_index
 from mediaflow.covers.judge import Candidate, judge
+from mediaflow.covers.phash import hamming
 from mediaflow.covers.scoring import Metrics, absolute_reject, measure, score
 from mediaflow.covers.select import DUPLICATE_DISTANCE, choose, fill, message
 from mediaflow.media.models import MediaInfo
@@ -113,14 +114,11 @@ def pick_covers(
     min_gap = min(MIN_GAP_S, duration / (2 * count))
     spec = output.output_spec(source_info, width, height, fmt)
 
-    try:
-        index: SampleIndex | None = read_index(src.target, source_info.format_name, src.stream)
-    except IndexUnavailable:
-        index = None
+    index = _index(ctx)
     if index is not None:
         cands = _indexed(ctx, index, count, delete_duplicates, min_gap)
     else:
-        cands = _seeking(ctx, count, delete_duplicates, min_gap)
+        cands = _keyframes_only(ctx, count)
     if not cands:
         raise PickError(PickErrorCode.DECODE_FAILED, "no frame of the video could be decoded")
 
@@ -164,45 +162,57 @@ def _indexed(ctx: _Context, index: SampleIndex, count: int, dedupe: bool, min_ga
     p = plan.Plan(index, ctx.duration)
     cands = _decode_runs(ctx, index, plan.first_pass(p, plan.wanted(count, ctx.duration)))
     judge(cands, DUPLICATE_DISTANCE)
-    missing = count - len(choose(cands, count, dedupe, min_gap))
-    if missing > 0:
-        runs = plan.refine(p, _promising(cands, ctx.duration), 2 * missing + 2)
-        if runs:
-            cands = _merge(cands, _decode_runs(ctx, index, runs))
-            judge(cands, DUPLICATE_DISTANCE)
+    for _ in range(plan.REFINE_ROUNDS):
+        missing = count - len(choose(cands, count, dedupe, min_gap))
+        runs = plan.refine(p, _promising(cands, ctx.duration, dedupe), 2 * missing + 2) if missing > 0 else []
+        if not runs:
+            break
+        cands = _merge(cands, _decode_runs(ctx, index, runs))
+        judge(cands, DUPLICATE_DISTANCE)
     return cands
 
 
-def _seeking(ctx: _Context, count: int, dedupe: bool, min_gap: float) -> list[Candidate]:
-    """Sources without an index: every keyframe decoded once (evenly thinned), extras by seeking."""
+def _index(ctx: _Context) -> SampleIndex | None:
+    """The MP4 sample table, else ffprobe's packet list, else None (then: keyframes only)."""
+    src = ctx.src
+    try:
+        return read_index(src.target, src.info.format_name, src.stream)
+    except IndexUnavailable:
+        pass
+    try:
+        return probe_index(src, ctx.deadline.remaining())
+    except IndexUnavailable:
+        return None
+
+
+def _keyframes_only(ctx: _Context, count: int) -> list[Candidate]:
+    """Sources whose packets have no timestamps (raw streams): one pass over the keyframes."""
     n = plan.wanted(count, ctx.duration)
     step = ctx.duration / n if n else 0.0
     select = "1" if step < 0.01 else f"isnan(prev_selected_t)+gte(t-prev_selected_t,{step:.3f})"
     inputs = frames.fallback_input(ctx.src, keyframes=True)
-    cands = _analyse(ctx, inputs, f"select='{select}'", keyframe=True, spool=None)
+    decoded = frames.decode_analysis(
+        inputs, str(ctx.src.stream), f"select='{select}'", ctx.size, measure, ctx.deadline
+    )
+    cands = [Candidate(t=t, metrics=m, keyframe=True) for t, m in decoded.items]
     judge(cands, DUPLICATE_DISTANCE)
-    seek = plan.SeekBudget(ctx.src.info, ctx.duration, keyframes=len(cands))
-    extra = seek.times([c.t for c in cands], n - len(cands), [(0.0, ctx.duration)])
-    missing = count - len(choose(cands, count, dedupe, min_gap))
-    if missing > 0 or extra:
-        cands = _merge(cands, _seek_frames(ctx, extra))
-        judge(cands, DUPLICATE_DISTANCE)
-        missing = count - len(choose(cands, count, dedupe, min_gap))
-        if missing > 0:
-            more = seek.times([c.t for c in cands], 2 * missing + 2, _promising(cands, ctx.duration))
-            if more:
-                cands = _merge(cands, _seek_frames(ctx, more))
-                judge(cands, DUPLICATE_DISTANCE)
     return cands
 
 
-def _promising(cands: list[Candidate], duration: float) -> list[tuple[float, float]]:
-    """Gaps next to a good candidate, or next to a fade or dissolve (a shot may start behind it)."""
-    gaps = []
+def _promising(cands: list[Candidate], duration: float, dedupe: bool) -> list[plan.Gap]:
+    """Gaps worth sampling: next to a good candidate, or to a fade or dissolve (a shot may start
+    behind it). Between two good frames the weight is how much the picture changes across the gap
+    (pHash bits over the duplicate distance): a shot that moves holds more distinct moments."""
+    gaps: list[plan.Gap] = []
     edges: list[Candidate | None] = [None, *cands, None]
     for a, b in itertools.pairwise(edges):
-        if (a is not None and a.reason in _PROMISING) or (b is not None and b.reason in _PROMISING):
-            gaps.append((a.t if a else 0.0, b.t if b else duration))
+        if not ((a is not None and a.reason in _PROMISING) or (b is not None and b.reason in _PROMISING)):
+            continue
+        weight = 1.0
+        if a is not None and b is not None and a.reason is None and b.reason is None:
+            bits = hamming(a.metrics.phash, b.metrics.phash)
+            weight = max(0.1, bits / DUPLICATE_DISTANCE) if dedupe else 1.0
+        gaps.append((a.t if a else 0.0, b.t if b else duration, weight))
     return gaps
 
 
@@ -245,36 +255,6 @@ def _decode_runs(ctx: _Context, index: SampleIndex, runs: list[fetch.Run]) -> li
         for i, (t, m) in enumerate(decoded.items)
     ]
     return sorted(cands, key=lambda c: c.t)
-
-
-def _analyse(
-    ctx: _Context, inputs: list[str], chain: str, *, keyframe: bool, spool: Spool | None
-) -> list[Candidate]:
-    decoded = frames.decode_analysis(
-        inputs, str(ctx.src.stream), chain, ctx.size, measure, ctx.deadline, spool=spool, priority=_priority
-    )
-    return [
-        Candidate(t=t, metrics=m, keyframe=keyframe, full=decoded.full.get(i))
-        for i, (t, m) in enumerate(decoded.items)
-    ]
-
-
-def _seek_frames(ctx: _Context, times: list[float]) -> list[Candidate]:
-    """The first frame at or after each time, one ffmpeg each (input seeking decodes its GOP)."""
-    cands = []
-    for t in times:
-        inputs = [
-            *ctx.src.input_flags,
-            "-seek_timestamp",
-            "1",
-            "-ss",
-            output.seek_arg(t),
-            "-i",
-            ctx.src.target,
-        ]
-        found = _analyse(ctx, inputs, "trim=end_frame=1", keyframe=False, spool=None)
-        cands += [Candidate(t=t, metrics=c.metrics, keyframe=False) for c in found[:1]]
-    return cands
 
 
 def _write(

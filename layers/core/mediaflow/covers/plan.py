@@ -23,8 +23,8 @@ clips: 0.15-0.4 ms a frame). A 10 s GOP at 1080p thus affords a few extras per m
 candidates say good frames are (see ``picker``).
 
 ``refine`` (after judging): when good covers are missing, the gaps next to good candidates (and
-next to fades, behind which a shot may start) are split the same way, with what is left of the
-budget.
+next to fades, behind which a shot may start) are split the same way, down to REFINE_MIN_SPLIT_S,
+with what is left of the budget; the picker repeats it up to REFINE_ROUNDS times.
 """
 
 from __future__ import annotations
@@ -40,19 +40,23 @@ import numpy.typing as npt
 
 from mediaflow.covers.fetch import Run, runs_for
 from mediaflow.covers.index import SampleIndex
-from mediaflow.media.models import MediaInfo
 
 MIN_PER_COVER = 4
 SECONDS_PER_CANDIDATE = 2.0
 LONG_CAP = 72
 EXTRA_SHARE = 0.06
-FIRST_SHARE = 0.7  # of the budget for density; the rest is kept for ``refine``
+REFINE_ROUNDS = 3
+REFINE_SHARE = 0.5  # ``refine`` may spend this share of the budget on top of what density left
 EXTRA_FLOOR_MS = 400.0
 PIXEL_MS = 1.8e-6
 BYTE_MS = 7.6e-5
 ANALYSIS_MS = 3.0  # scaling and measuring one analysed frame, whatever its source
 HEVC_FACTOR = 1.6  # HEVC decodes ~1.6x slower than H.264 at the same size and rate
-MIN_SPLIT_S = 0.8  # a gap shorter than twice this is not split: its frames are near-duplicates
+MIN_SPLIT_S = 0.8  # for density, a gap shorter than twice this is not split
+REFINE_MIN_SPLIT_S = 0.2  # within good shots, moving pictures differ by > 10 bits in 0.2-0.5 s
+
+
+Gap = tuple[float, float, float]  # start, end, weight
 
 
 def wanted(count: int, duration: float) -> int:
@@ -126,15 +130,20 @@ class Plan:
         self.chosen.add(j)
 
     def split_gaps(
-        self, n: int, budget_ms: float, gaps: Iterable[tuple[float, float]], reach: dict[int, int]
+        self,
+        n: int,
+        budget_ms: float,
+        gaps: Iterable[Gap],
+        reach: dict[int, int],
+        min_split: float = MIN_SPLIT_S,
     ) -> list[int]:
-        """Split the largest of ``gaps`` (and then their halves) with up to ``n`` frames."""
-        heap = [(-(b - a), a, b) for a, b in gaps if b - a >= 2 * MIN_SPLIT_S]
+        """Split the heaviest of ``gaps`` (length x weight; then their halves) with up to ``n`` frames."""
+        heap = [(-(b - a) * w, a, b, w) for a, b, w in gaps if b - a >= 2 * min_split]
         heapq.heapify(heap)
         added: list[int] = []
         start = self.spent_ms
         while heap and len(added) < n:
-            _, a, b = heapq.heappop(heap)
+            _, a, b, weight = heapq.heappop(heap)
             third = (b - a) / 3
             inside = np.flatnonzero(self.usable & (self.times >= a + third) & (self.times <= b - third))
             inside = np.array([j for j in inside if int(j) not in self.chosen], dtype=np.int64)
@@ -149,74 +158,34 @@ class Plan:
             added.append(best)
             t = float(self.times[best])
             for lo, hi in ((a, t), (t, b)):
-                if hi - lo >= 2 * MIN_SPLIT_S:
-                    heapq.heappush(heap, (-(hi - lo), lo, hi))
+                if hi - lo >= 2 * min_split:
+                    heapq.heappush(heap, (-(hi - lo) * weight, lo, hi, weight))
         return added
 
-    def gaps(self, times: Sequence[float]) -> list[tuple[float, float]]:
+    def gaps(self, times: Sequence[float]) -> list[Gap]:
         edges = [0.0, *sorted(times), self.duration]
-        return list(itertools.pairwise(edges))
+        return [(a, b, 1.0) for a, b in itertools.pairwise(edges)]
 
     def runs(self, samples: Iterable[int]) -> list[Run]:
         return runs_for(self.index, samples)
 
 
 def first_pass(plan: Plan, n: int) -> list[Run]:
-    """Keyframes, then extras in the largest gaps, until ``n`` candidates or a share of the budget
-    (the rest is kept for ``refine``)."""
+    """Keyframes, then extras in the largest gaps, until ``n`` candidates or the budget is spent."""
     keys = plan.keyframes(n)
     picked = list(keys)
     if len(keys) < n:
-        share = plan.budget_ms * (FIRST_SHARE if len(keys) else 1.0)
-        picked += plan.split_gaps(n - len(keys), share, plan.gaps([plan.times[k] for k in keys]), plan.reach)
+        gaps = plan.gaps([plan.times[k] for k in keys])
+        picked += plan.split_gaps(n - len(keys), plan.budget_ms, gaps, plan.reach)
     return plan.runs(picked)
 
 
-def refine(plan: Plan, promising: Sequence[tuple[float, float]], n: int) -> list[Run]:
-    """Extras in the gaps that border good candidates, with what is left of the budget. These
-    run in a new decode, so a GOP already decoded costs its chain again."""
-    left = plan.budget_ms - plan.spent_ms
+def refine(plan: Plan, promising: Sequence[Gap], n: int) -> list[Run]:
+    """Extras in ``promising`` gaps (weighted: see the picker), with what density left of the budget
+    plus REFINE_SHARE of it. They run in a new decode, so a GOP decoded before costs its chain again."""
+    left = (1 + REFINE_SHARE) * plan.budget_ms - plan.spent_ms
     if left <= 0 or n <= 0:
         return []
     fresh: dict[int, int] = {}
-    added = plan.split_gaps(n, left, promising, fresh)
+    added = plan.split_gaps(n, left, promising, fresh, REFINE_MIN_SPLIT_S)
     return plan.runs(added)
-
-
-SEEK_PROCESS_MS = 40.0  # one ffmpeg: start, open and seek the source, before decoding anything
-
-
-class SeekBudget:
-    """Extras for sources without an index: each is one ffmpeg with an input seek, which decodes
-    from the keyframe before it. Without sample sizes the cost is estimated from the bitrate and
-    the average GOP; the budget is the same share of a full decode as for indexed sources."""
-
-    def __init__(self, info: MediaInfo, duration: float, *, keyframes: int) -> None:
-        video = info.video
-        assert video is not None
-        frames = max(1.0, duration * (video.frame_rate or 25.0))
-        size = info.size or (info.bitrate or 0) * duration / 8
-        factor = HEVC_FACTOR if video.codec == "hevc" else 1.0
-        full = factor * (frames * PIXEL_MS * video.width * video.height + BYTE_MS * size)
-        self.left_ms = max(EXTRA_FLOOR_MS, EXTRA_SHARE * full)
-        gop = frames / max(1, keyframes)
-        self.each_ms = SEEK_PROCESS_MS + ANALYSIS_MS + full / frames * gop / 2
-
-    def times(self, have: Sequence[float], n: int, gaps: Iterable[tuple[float, float]]) -> list[float]:
-        """Up to ``n`` times that split the largest ``gaps`` at their middles, while affordable."""
-        heap = [(-(b - a), a, b) for a, b in gaps if b - a >= 2 * MIN_SPLIT_S]
-        heapq.heapify(heap)
-        taken = sorted(have)
-        out: list[float] = []
-        while heap and len(out) < n and self.left_ms >= self.each_ms:
-            _, a, b = heapq.heappop(heap)
-            t = (a + b) / 2
-            if any(abs(t - h) < MIN_SPLIT_S for h in taken):
-                continue
-            self.left_ms -= self.each_ms
-            out.append(t)
-            taken.append(t)
-            for lo, hi in ((a, t), (t, b)):
-                if hi - lo >= 2 * MIN_SPLIT_S:
-                    heapq.heappush(heap, (-(hi - lo), lo, hi))
-        return sorted(out)
