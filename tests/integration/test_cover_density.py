@@ -27,10 +27,11 @@ GOPS = tuple(cover_clips.GOPS)
 
 
 @pytest.fixture(scope="module")
-def edited(media_dir: Path) -> dict[str, tuple[Path, MediaInfo]]:
+def edited(clip_dir: Path) -> dict[str, tuple[Path, MediaInfo]]:
+    """In ``clip_dir``, shared with the worker's tests that use the same clips."""
     return {
         gop: (path, probe(str(path), timeout_s=20))
-        for gop, path in cover_clips.make_edited_clips(media_dir).items()
+        for gop, path in cover_clips.make_edited_clips(clip_dir).items()
     }
 
 

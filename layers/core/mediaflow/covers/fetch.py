@@ -203,10 +203,9 @@ def decode_runs(
     *,
     spool: Spool | None = None,
     spool_samples: Collection[int] = (),
-    priority: Callable[[T], float] | None = None,
 ) -> Decoded:
     """Decode ``runs`` and analyse their targets; timestamps in seconds on the source's timeline.
-    Full-size frames are spooled for ``spool_samples`` only (see ``frames.Spool``)."""
+    Full-size frames are spooled for ``spool_samples`` only, if they fit ``spool.keep``."""
     order = sorted({i for run in runs for i in run.targets}, key=lambda i: int(index.pts[i]))
     targets = [pts_us(index, i) for i in order]
     chain = _chain(index, runs, targets)
@@ -214,7 +213,7 @@ def decode_runs(
     only = tuple(pos for pos, i in enumerate(order) if i in spool_samples)
     if spool is not None:
         dear = [targets[pos] for pos in only]
-        spool = replace(spool, only=only, only_select=_any_of(dear)) if only else None
+        spool = replace(spool, only=only, only_select=_any_of(dear)) if 0 < len(only) <= spool.keep else None
     keyframes_only = all(len(run.samples) == 1 for run in runs)
     inputs = INPUT[_container(index)]
     decoded = decode_analysis(
@@ -225,13 +224,14 @@ def decode_runs(
         on_frame,
         deadline,
         spool=spool,
-        priority=priority,
         feed=feeder(src, index, runs),
     )
     matched = [_nearest(targets, t) for t, _ in decoded.items]
     if matched != targets:  # a frame did not decode: positions no longer line up with the spool
         decoded.full.clear()
-    decoded.items = [(us / 1_000_000, r) for us, (_, r) in zip(matched, decoded.items, strict=True) if us >= 0]
+    decoded.items = [
+        (us / 1_000_000, r) for us, (_, r) in zip(matched, decoded.items, strict=True) if us >= 0
+    ]
     return decoded
 
 

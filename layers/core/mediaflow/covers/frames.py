@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import heapq
 import os
-import queue
 import re
 import subprocess
 import threading
@@ -127,19 +125,20 @@ class Deadline:
 
 @dataclass(frozen=True)
 class Spool:
-    """Full-size copies of the most promising analysed frames, held in memory so that covers need no
+    """Full-size copies of chosen analysed frames, held in memory so that those covers need no
     second decode. Frames are at the source's display size in the encoder's pixel format, converted
     by ffmpeg with the source's colour metadata, exactly as a direct extraction converts them.
 
     Measured: each spooled 1080p frame costs ffmpeg ~16 ms (a fresh 3 MB buffer per frame, its
     page faults and the copy into the pipe), more than half a keyframe's decode. So ``only``
-    (frame positions in arrival order) limits it to frames that are dear to decode again."""
+    (frame positions in arrival order, passed by ``only_select``) limits it to frames that are dear
+    to decode again, and the caller spools no more than ``keep`` of them."""
 
     pix_fmt: str  # yuvj420p (jpg), rgb24 (png) or yuv420p (webp)
     width: int
     height: int
-    keep: int  # at most this many frames are held
-    only: tuple[int, ...] | None = None  # arrival positions of the frames to spool; None: all
+    keep: int  # at most this many frames may be spooled (memory)
+    only: tuple[int, ...] = ()  # arrival positions of the frames to spool
     only_select: str = ""  # the ffmpeg select expression that passes exactly those frames
 
     @property
@@ -147,25 +146,6 @@ class Spool:
         if self.pix_fmt == "rgb24":
             return self.width * self.height * 3
         return self.width * self.height + 2 * ((self.width + 1) // 2) * ((self.height + 1) // 2)
-
-
-class _Kept:
-    """The ``keep`` full frames with the highest priority (negative priority: never kept)."""
-
-    def __init__(self, keep: int) -> None:
-        self.keep = keep
-        self.heap: list[tuple[float, int, bytearray]] = []
-
-    def offer(self, priority: float, index: int, data: bytearray | None) -> None:
-        if data is None or priority < 0 or self.keep <= 0:
-            return
-        if len(self.heap) < self.keep:
-            heapq.heappush(self.heap, (priority, index, data))
-        elif priority > self.heap[0][0]:
-            heapq.heapreplace(self.heap, (priority, index, data))
-
-    def frames(self) -> dict[int, bytearray]:
-        return {index: data for _, index, data in self.heap}
 
 
 def _read_exact(stream: IO[bytes], buffer: bytearray) -> bool:
@@ -179,20 +159,20 @@ def _read_exact(stream: IO[bytes], buffer: bytearray) -> bool:
 
 
 class _FullFrames:
-    """The spool's pipe: ffmpeg writes full frames into it, a thread reads them into a queue, and
-    the main loop takes frame i right after analysing frame i (ffmpeg writes both in step)."""
+    """The spool's pipe: ffmpeg writes the full frames into it and a thread collects them. Not in
+    step with the analysis frames: ffmpeg may hold a full frame back while it writes analysis frames
+    (waiting for it there deadlocked once the pipe of analysis frames was full)."""
 
     def __init__(self, spool: Spool) -> None:
         self.read_fd, self.write_fd = os.pipe()
         _widen(self.write_fd)
         self.size = spool.frame_bytes
-        self.queue: queue.SimpleQueue[bytearray | None] = queue.SimpleQueue()
-        self.kept = _Kept(spool.keep)
-        self.done = False
+        self.frames: list[bytearray] = []
+        self.thread = threading.Thread(target=self._drain, daemon=True)
 
     def start(self) -> None:
         os.close(self.write_fd)  # the child has its copy: our read end sees EOF when ffmpeg exits
-        threading.Thread(target=self._drain, daemon=True).start()
+        self.thread.start()
 
     def close(self) -> None:
         os.close(self.read_fd)
@@ -203,16 +183,8 @@ class _FullFrames:
             while True:
                 buffer = bytearray(self.size)
                 if not _read_exact(stream, buffer):
-                    self.queue.put(None)
                     return
-                self.queue.put(buffer)
-
-    def take(self, priority: float, index: int) -> None:
-        if self.done:
-            return
-        data = self.queue.get()
-        self.done = data is None
-        self.kept.offer(priority, index, data)
+                self.frames.append(buffer)
 
 
 def _widen(fd: int) -> None:
@@ -266,13 +238,12 @@ def decode_analysis(
     deadline: Deadline,
     *,
     spool: Spool | None = None,
-    priority: Callable[[T], float] | None = None,
     feed: Callable[[IO[bytes]], None] | None = None,
 ) -> Decoded:
     """Run ffmpeg on ``inputs`` (``fallback_input`` or a pipe fed by ``feed``), filter stream
     ``stream`` through ``chain`` (ffmpeg filters built by the caller from numbers only), and call
     ``on_frame`` on each small analysis frame as it arrives. With ``spool``, the full-size frames
-    with the highest ``priority`` (of ``on_frame``'s result; negative: never) are kept as well.
+    of the analysis frames at positions ``spool.only`` are kept as well.
 
     ``feed`` runs in a thread and writes ffmpeg's stdin; it may stop early on BrokenPipeError.
     Timestamps are the input's own (``-copyts``), in seconds.
@@ -296,23 +267,22 @@ def decode_analysis(
         full.start()
     feeder = _Feeder(proc, feed) if feed else None
 
-    wanted = None if spool is None or spool.only is None else set(spool.only)
-
-    def each(result: T, index: int) -> None:
-        if full is not None and (wanted is None or index in wanted):
-            full.take(priority(result) if priority else -1.0, index)
-
     try:
-        results, stderr = _collect(proc, size, on_frame, each, deadline)
+        results, stderr = _collect(proc, size, on_frame, deadline)
     finally:
         if feeder:
             feeder.join()
+        if full:
+            full.thread.join()
     if feeder and feeder.error is not None:
         raise feeder.error
     times = _timestamps(stderr)
     if len(times) != len(results):
         raise PickError(PickErrorCode.DECODE_FAILED, f"{len(results)} frames but {len(times)} timestamps")
-    return Decoded(list(zip(times, results, strict=True)), full.kept.frames() if full else {})
+    kept: dict[int, bytearray] = {}
+    if full is not None and spool is not None and len(full.frames) == len(spool.only):
+        kept = dict(zip(spool.only, full.frames, strict=True))
+    return Decoded(list(zip(times, results, strict=True)), kept)
 
 
 class _Feeder:
@@ -346,7 +316,6 @@ def _collect(
     proc: subprocess.Popen[bytes],
     size: tuple[int, int],
     on_frame: Callable[[U8, U8, U8], T],
-    each: Callable[[T, int], None],
     deadline: Deadline,
 ) -> tuple[list[T], bytes]:
     """Read raw yuv420p frames from ``proc``'s stdout until it exits; stderr is read alongside."""
@@ -372,7 +341,6 @@ def _collect(
                 frame[luma : luma + chroma].reshape(h // 2, w // 2),
                 frame[luma + chroma :].reshape(h // 2, w // 2),
             )
-            each(result, len(results))
             results.append(result)
         code = proc.wait()
         reader.join()

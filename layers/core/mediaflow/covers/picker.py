@@ -14,13 +14,14 @@
 4. Covers (``select``): good frames first, spread over shots, then further frames within good
    shots, then - only when no good candidate is left - the best rejected ones; never the same
    frame or pHash twice; with DeleteDuplicates no two within pHash distance 10.
-5. Covers are written at full quality (``output``): from full-size frames the analysis pass
-   kept in memory (up to SPOOL_BYTES, best-looking first; videos up to SPOOL_MAX_S long), else by
-   an exact seek into the source; upright (ffmpeg's autorotation), scaled: Width only or Height
-   only -> the other side from the display aspect ratio; both -> scaled to cover Width x Height
-   and centre-cropped (no distortion and no black bars, which would look like the broken cover
-   this module avoids; Tencent's reference does not say); neither -> the source's display size.
-   Ranked best first.
+5. Covers are written at full quality (``output``). Frames dear to decode again (inside a GOP)
+   come from full-size copies their analysis pass kept in memory (up to SPOOL_BYTES); the others
+   - keyframes, cheaper to decode again than spooling every candidate - are decoded again
+   (``fetch.write_covers``, or an exact seek into the source). Upright (ffmpeg's autorotation),
+   scaled: Width only or Height only -> the other side from the display aspect ratio; both ->
+   scaled to cover Width x Height and centre-cropped (no distortion and no black bars, which
+   would look like the broken cover this module avoids; Tencent's reference does not say);
+   neither -> the source's display size. Ranked best first.
 
 Timestamps are the source's own (ffmpeg's ``-copyts`` timeline), which is what ``-ss`` with
 ``-seek_timestamp 1`` finds again.
@@ -41,16 +42,12 @@ from mediaflow.covers.frames import Deadline, PickError, PickErrorCode, Source, 
 from mediaflow.covers.index import IndexUnavailable, SampleIndex, probe_index, read_index
 from mediaflow.covers.judge import Candidate, judge
 from mediaflow.covers.phash import hamming
-from mediaflow.covers.scoring import Metrics, absolute_reject, measure, score
+from mediaflow.covers.scoring import measure
 from mediaflow.covers.select import DUPLICATE_DISTANCE, choose, fill, message
 from mediaflow.media.models import MediaInfo
 
 MIN_GAP_S = 2.0
-SPOOL_BYTES = 96 * 1024 * 1024  # memory for full-size frames kept from the analysis pass
-# Longer videos write covers by seeking: there the seeks cost < 5 % of the analysis, while piping
-# every full-size candidate out of ffmpeg would cost more than it saves.
-SPOOL_MAX_S = 300.0
-PROVISIONAL_SHARPNESS = 1000.0  # sharpness reference for ranking frames while they stream in
+SPOOL_BYTES = 96 * 1024 * 1024  # memory for full-size frames kept from an analysis pass
 FORMATS = ("jpg", "png", "webp")
 _PROMISING = (None, "fade", "transition")  # neighbours worth sampling next to
 
@@ -108,9 +105,7 @@ def pick_covers(
         raise ValueError("count must be 1-100, fmt jpg/png/webp, width/height positive")
     src = frames.check_source(source, source_info)
     duration = source_info.duration_s or (source_info.video and source_info.video.duration_s) or 0.0
-    ctx = _Context(
-        src, Deadline(deadline_s), duration, _spool(source_info, fmt) if duration <= SPOOL_MAX_S else None
-    )
+    ctx = _Context(src, Deadline(deadline_s), duration, _spool(source_info, fmt))
     min_gap = min(MIN_GAP_S, duration / (2 * count))
     spec = output.output_spec(source_info, width, height, fmt)
 
@@ -229,11 +224,6 @@ def _spool(info: MediaInfo, fmt: str) -> Spool:
     return Spool(spool.pix_fmt, spool.width, spool.height, keep=SPOOL_BYTES // spool.frame_bytes)
 
 
-def _priority(m: Metrics) -> float:
-    """Which full frames to keep while they stream in: good-looking ones, best first."""
-    return -1.0 if absolute_reject(m) else score(m, PROVISIONAL_SHARPNESS)["total"]
-
-
 def _decode_runs(ctx: _Context, index: SampleIndex, runs: list[fetch.Run]) -> list[Candidate]:
     dear = {i for run in runs for i in run.targets if not index.keys[i]}  # keyframes re-decode cheaply
     decoded = fetch.decode_runs(
@@ -245,7 +235,6 @@ def _decode_runs(ctx: _Context, index: SampleIndex, runs: list[fetch.Run]) -> li
         ctx.deadline,
         spool=ctx.spool,
         spool_samples=dear,
-        priority=_priority,
     )
     targets = {fetch.pts_us(index, i): i for run in runs for i in run.targets}
     ctx.samples.update(targets)

@@ -6,8 +6,10 @@ H.264 at 6 Mbit/s costs ~28 ms to decode and measure (~25 ms of it CABAC decodin
 decoder option removes), so one per 2 s of a 10-minute video would take 8.4 s of CPU (71x
 realtime) whatever else is done; LONG_CAP candidates take ~2 s at any length beyond 2.4 minutes.
 
-Where: keyframes first (a keyframe is the cheapest frame to decode). With more keyframes than
-wanted, ``wanted`` of them are sampled evenly in time; never all of them. With fewer, the largest
+Where: keyframes first (a keyframe is the cheapest frame to decode). With clearly more keyframes
+than wanted (KEYS_SLACK), ``wanted`` of them are sampled evenly in time, unless all of them cost
+less than the extras' budget (a small video: more candidates also keep each shot in one piece,
+see ``judge``). With fewer, the largest
 gaps between candidates are split by *extra* frames, each reached by decoding its GOP from the
 keyframe (``fetch.Run``): in a gap, the frame of its middle third that is cheapest to reach is
 taken (a frame inside a GOP already being decoded costs only its analysis).
@@ -42,6 +44,7 @@ from mediaflow.covers.fetch import Run, runs_for
 from mediaflow.covers.index import SampleIndex
 
 MIN_PER_COVER = 4
+KEYS_SLACK = 1.25  # all keyframes when there are at most this many times the wanted candidates
 SECONDS_PER_CANDIDATE = 2.0
 LONG_CAP = 72
 EXTRA_SHARE = 0.06
@@ -52,7 +55,7 @@ PIXEL_MS = 1.8e-6
 BYTE_MS = 7.6e-5
 ANALYSIS_MS = 3.0  # scaling and measuring one analysed frame, whatever its source
 HEVC_FACTOR = 1.6  # HEVC decodes ~1.6x slower than H.264 at the same size and rate
-MIN_SPLIT_S = 0.8  # for density, a gap shorter than twice this is not split
+MIN_SPLIT_S = 0.4  # for density, a gap shorter than twice this is not split
 REFINE_MIN_SPLIT_S = 0.2  # within good shots, moving pictures differ by > 10 bits in 0.2-0.5 s
 
 
@@ -75,7 +78,7 @@ class Plan:
     gop: npt.NDArray[np.int64] = field(init=False)  # decode position of each sample's keyframe
     cum: npt.NDArray[np.float64] = field(init=False)  # cumulative decode cost, decode order
     budget_ms: float = field(init=False)
-    spent_ms: float = 0.0
+    spent_ms: float = 0.0  # on extras
     chosen: set[int] = field(default_factory=set)
     reach: dict[int, int] = field(default_factory=dict)  # keyframe -> last sample decoded from it
 
@@ -105,10 +108,12 @@ class Plan:
 
     # -- choosing ---------------------------------------------------------------------------
     def keyframes(self, n: int) -> list[int]:
-        """Up to ``n`` usable keyframes, evenly spread in time when there are more."""
+        """``n`` usable keyframes evenly spread in time, or all when there are hardly more
+        (KEYS_SLACK) or all of them cost less than the extras' budget (small videos)."""
         keys = np.flatnonzero(self.index.keys & self.usable)
         keys = keys[np.argsort(self.times[keys], kind="stable")]
-        if len(keys) <= n:
+        all_ms = float(sum(self._chain(int(k), int(k)) for k in keys))
+        if len(keys) <= KEYS_SLACK * n or all_ms <= self.budget_ms:
             picked = [int(k) for k in keys]
         else:
             key_times = self.times[keys]
@@ -120,11 +125,12 @@ class Plan:
                 used[best] = True
                 picked.append(int(keys[best]))
         for k in picked:
-            self._take(k, self.reach)
+            self._take(k, self.reach, extra=False)
         return sorted(picked, key=lambda k: self.times[k])
 
-    def _take(self, j: int, reach: dict[int, int]) -> None:
-        self.spent_ms += self.marginal(j, reach) - ANALYSIS_MS
+    def _take(self, j: int, reach: dict[int, int], *, extra: bool = True) -> None:
+        if extra:  # keyframes are paid by the density count, extras by the budget
+            self.spent_ms += self.marginal(j, reach) - ANALYSIS_MS
         k = int(self.gop[j])
         reach[k] = max(reach.get(k, k - 1), j)
         self.chosen.add(j)
