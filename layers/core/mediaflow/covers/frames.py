@@ -1,4 +1,6 @@
-"""Decoding the source with the static ffmpeg into small analysis frames (and full-size spooled ones).
+"""One ffmpeg analysis run: decode, keep some frames, hand small analysis frames (and full-size
+spooled ones) to Python as they come. ``fetch`` feeds it chosen GOPs on stdin; ``fallback_input``
+has it decode the source's keyframes itself. Also the source check and the deadline.
 
 Sources are a local file or an ``http://127.0.0.1:<port>/...`` URL (the caller's relay for S3
 objects; the static ffmpeg segfaults on any host-name lookup, so nothing else is accepted). Every
@@ -6,17 +8,17 @@ run gets an explicit ``-protocol_whitelist`` and ``-format_whitelist``; argv hol
 the request except the checked source, which cannot be read as an option or a protocol.
 
 Analysis frames are yuv420p with full-range luma, ``area``-scaled so the longer side is at most
-ANALYSIS_MAX px (never upscaled), after ffmpeg's autorotation (upright). They arrive raw on stdout;
-timestamps come from ``showinfo`` on stderr as integer pts x time base (its ``pts_time`` has 6
-significant digits: 0.1 s into a 3-hour video). With a ``Spool`` the same frames also go, full size
-and in the encoder's pixel format, through a second pipe; the best few are kept in memory.
+ANALYSIS_MAX px (never upscaled), upright. They arrive raw on stdout; timestamps come from
+``showinfo`` on stderr as integer pts x time base (its ``pts_time`` has 6 significant digits: 0.1 s
+into a 3-hour video), on the input's own timeline (``-copyts``). With a ``Spool`` chosen frames
+also go, full size and in the encoder's pixel format, through a second pipe.
 
 Measured with ffmpeg 6.0 (static) on one core, 1080p H.264 at 6 Mbit/s:
-- ``-skip_frame nokey`` decodes only keyframes: ~25 ms per I-frame (CABAC-bound, so it grows with
-  the I-frame's size); the other packets are read, not decoded. A full decode is ~25x slower.
+- A keyframe costs ~25 ms to decode (CABAC-bound, so it grows with the I-frame's size; no decoder
+  option removes that: ``-skip_loop_filter`` saves ~10 %, ``-flags2 fast`` nothing), a predicted
+  frame ~5 ms. ``-skip_frame nokey`` decodes keyframes alone but still reads every packet.
 - ``-nofind_stream_info`` saves a decode of the first frame per input (~30 ms); MP4/MOV and
   Matroska carry every stream parameter in their headers, so it is used for them only.
-- ``-skip_loop_filter all`` would save ~5 % here but spools frames that are not deblocked.
 - Pipes are 64 KiB: raised to 1 MiB, a full 1080p frame crosses in 3 writes instead of 48.
 """
 

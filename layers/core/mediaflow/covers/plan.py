@@ -1,32 +1,36 @@
 """Which frames to judge: a candidate density that fits the source, within a decode budget.
 
 How many: ``wanted = max(MIN_PER_COVER x count, one per SECONDS_PER_CANDIDATE of the video)``,
-the second term capped at LONG_CAP. The cap is the budget of long videos: a keyframe of 1080p
-H.264 at 6 Mbit/s costs ~28 ms to decode and measure (~25 ms of it CABAC decoding, which no
-decoder option removes), so one per 2 s of a 10-minute video would take 8.4 s of CPU (71x
-realtime) whatever else is done; LONG_CAP candidates take ~2 s at any length beyond 2.4 minutes.
+the second term capped at LONG_CAP: the budget of long videos. A keyframe of 1080p H.264 at
+6 Mbit/s costs 25-35 ms to decode (CABAC-bound, growing with the I-frame's size; no decoder option
+removes it) plus ~3 ms to scale and measure, so one per 2 s of a 10-minute video would take 9-11 s
+of CPU (~60x realtime) whatever else is done. Measured on the benchmark's 10-minute clips with 72
+candidates: 2.1 s (GOP 1 s) and 2.8 s (GOP 2 s, larger I-frames), each with the probe and writing
+five covers; LONG_CAP = 60 keeps the 200x realtime target at every GOP with some margin.
 
-Where: keyframes first (a keyframe is the cheapest frame to decode). With clearly more keyframes
-than wanted (KEYS_SLACK), ``wanted`` of them are sampled evenly in time, unless all of them cost
-less than the extras' budget (a small video: more candidates also keep each shot in one piece,
-see ``judge``). With fewer, the largest
-gaps between candidates are split by *extra* frames, each reached by decoding its GOP from the
-keyframe (``fetch.Run``): in a gap, the frame of its middle third that is cheapest to reach is
-taken (a frame inside a GOP already being decoded costs only its analysis).
+Where: keyframes first (a keyframe is the cheapest frame to decode). With more keyframes than
+wanted, ``wanted`` of them are sampled evenly in time, unless all of them together cost less than
+EXTRA_FLOOR_MS (a small video: more candidates also keep each shot in one piece, see ``judge``).
+With fewer, the largest gaps between candidates are split by *extra* frames, each reached by
+decoding its GOP from the keyframe (``fetch.Run``): in a gap, the frame of its middle third that
+is cheapest to reach is taken (a frame inside a GOP already being decoded costs only its
+analysis), down to gaps of 2 x MIN_SPLIT_S.
 
 The decode budget for extras is EXTRA_SHARE of what decoding every frame would cost, but at least
 EXTRA_FLOOR_MS: it keeps the picker >= 10x cheaper than ffmpeg's ``thumbnail`` filter (which
-decodes every frame and costs ~1.8x a plain decode) and never lets it approach a whole-file
+decodes every frame and costs ~1.4x a plain decode) and never lets it approach a whole-file
 decode; the floor lets short or small videos get their full density. The cost of each frame is
 estimated from the index: PIXEL_MS per pixel plus BYTE_MS per byte of the sample, fitted on the
-benchmark clip (1080p: keyframes ~280 KB measured 25 ms, other frames ~16 KB 5 ms; 320x180 test
-clips: 0.15-0.4 ms a frame). A 10 s GOP at 1080p thus affords a few extras per minute, not one per
-2 s: there, density gives way to the budget, and ``refine`` spends what is left where the judged
-candidates say good frames are (see ``picker``).
+benchmark clip (1080p: keyframes ~280 KB measured 25 ms, other frames ~16 KB 5 ms) and checked on
+the 320x180 test clips (0.44 ms a frame measured, 0.45 ms estimated). A 10 s GOP at 1080p thus
+affords a few extras per minute (8 on the benchmark minute), not one per 2 s: there, density
+gives way to the budget, and ``refine`` spends what is left where the judged candidates say the
+good frames are.
 
-``refine`` (after judging): when good covers are missing, the gaps next to good candidates (and
-next to fades, behind which a shot may start) are split the same way, down to REFINE_MIN_SPLIT_S,
-with what is left of the budget; the picker repeats it up to REFINE_ROUNDS times.
+``refine`` (after judging, in the picker): when good covers are missing, the gaps next to good
+candidates (and next to fades, behind which a shot may start) are split the same way, heaviest
+first (length x how much the picture changes across the gap), down to REFINE_MIN_SPLIT_S, with
+what density left of the budget plus REFINE_SHARE of it; up to REFINE_ROUNDS times.
 """
 
 from __future__ import annotations
@@ -44,9 +48,8 @@ from mediaflow.covers.fetch import Run, runs_for
 from mediaflow.covers.index import SampleIndex
 
 MIN_PER_COVER = 4
-KEYS_SLACK = 1.25  # all keyframes when there are at most this many times the wanted candidates
 SECONDS_PER_CANDIDATE = 2.0
-LONG_CAP = 72
+LONG_CAP = 60
 EXTRA_SHARE = 0.06
 REFINE_ROUNDS = 3
 REFINE_SHARE = 0.5  # ``refine`` may spend this share of the budget on top of what density left
@@ -108,12 +111,12 @@ class Plan:
 
     # -- choosing ---------------------------------------------------------------------------
     def keyframes(self, n: int) -> list[int]:
-        """``n`` usable keyframes evenly spread in time, or all when there are hardly more
-        (KEYS_SLACK) or all of them cost less than the extras' budget (small videos)."""
+        """``n`` usable keyframes evenly spread in time, or all of them when there are no more or
+        they all cost less than EXTRA_FLOOR_MS (small videos)."""
         keys = np.flatnonzero(self.index.keys & self.usable)
         keys = keys[np.argsort(self.times[keys], kind="stable")]
         all_ms = float(sum(self._chain(int(k), int(k)) for k in keys))
-        if len(keys) <= KEYS_SLACK * n or all_ms <= self.budget_ms:
+        if len(keys) <= n or all_ms <= EXTRA_FLOOR_MS:
             picked = [int(k) for k in keys]
         else:
             key_times = self.times[keys]
