@@ -8,7 +8,7 @@ FFMPEG_DIR := .mediaflow/layers/FfmpegLayer
 export SAM_CLI_TELEMETRY := 0
 export GCONV_PATH := /dev/null
 
-.PHONY: run test install ffmpeg lint unit integration e2e sam-validate sam-build openapi bench clean
+.PHONY: run test install ffmpeg lint unit integration e2e sam-validate sam-build openapi bench bench-covers clean
 
 run: install ffmpeg  ## set everything up and start the local stack with a demo project
 	$(PY) -m local --demo-project demo --allow-loopback-callbacks
@@ -47,6 +47,9 @@ sam-build: install  ## sam build without Docker (BuildMethod: makefile everywher
 
 bench: install ffmpeg
 	$(PY) benchmarks/cold_import.py
+
+bench-covers: install ffmpeg  ## smart-cover speed at GOP 1/2/10 s, 1 and 10 minutes (~15 min; clips cached)
+	$(PY) benchmarks/smart_cover_speed.py
 
 clean:
 	rm -rf .aws-sam .mediaflow .pytest_cache .mypy_cache .ruff_cache

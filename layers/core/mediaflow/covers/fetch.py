@@ -184,7 +184,7 @@ def _remux_feeder(src: Source, index: SampleIndex, runs: Sequence[Run]) -> Calla
             shutil.copyfileobj(proc.stdout, sink, 1024 * 1024)
             error = proc.stderr.read()
             if proc.wait() != 0:
-                raise OSError(f"reading the source failed: {error.decode('utf-8', 'replace').strip()[-300:]}")
+                raise OSError(f"ffmpeg: {error.decode('utf-8', 'replace').strip()[-300:]}")
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -53,6 +53,7 @@ _HEADER_FORMATS = ("mov", "mp4", "matroska", "webm")  # stream parameters are in
 _SHOWINFO = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s")
 _TIME_BASE = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
 BASE_ARGS = ["-nostdin", "-hide_banner", "-nostats"]
+SOURCE_READ = "reading the source failed"  # how a PickError caused by the source (not ffmpeg) starts
 
 T = TypeVar("T")
 U8 = npt.NDArray[np.uint8]
@@ -277,7 +278,7 @@ def decode_analysis(
         if full:
             full.thread.join()
     if feeder and feeder.error is not None:
-        raise feeder.error
+        raise PickError(PickErrorCode.DECODE_FAILED, f"{SOURCE_READ}: {feeder.error}")
     times = _timestamps(stderr)
     if len(times) != len(results):
         raise PickError(PickErrorCode.DECODE_FAILED, f"{len(results)} frames but {len(times)} timestamps")

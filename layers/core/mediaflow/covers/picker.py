@@ -45,6 +45,7 @@ from mediaflow.covers.phash import hamming
 from mediaflow.covers.scoring import measure
 from mediaflow.covers.select import DUPLICATE_DISTANCE, choose, fill, message
 from mediaflow.media.models import MediaInfo
+from mediaflow.observability import logger
 
 MIN_GAP_S = 2.0
 SPOOL_BYTES = 96 * 1024 * 1024  # memory for full-size frames kept from an analysis pass
@@ -110,9 +111,8 @@ def pick_covers(
     spec = output.output_spec(source_info, width, height, fmt)
 
     index = _index(ctx)
-    if index is not None:
-        cands = _indexed(ctx, index, count, delete_duplicates, min_gap)
-    else:
+    cands = _indexed(ctx, index, count, delete_duplicates, min_gap) if index is not None else []
+    if not cands:
         cands = _keyframes_only(ctx, count)
     if not cands:
         raise PickError(PickErrorCode.DECODE_FAILED, "no frame of the video could be decoded")
@@ -153,9 +153,20 @@ def pick_covers(
 
 
 def _indexed(ctx: _Context, index: SampleIndex, count: int, dedupe: bool, min_gap: float) -> list[Candidate]:
-    ctx.index = index
+    """Candidates planned on the index; [] when none could be decoded that way (the caller falls back
+    to a pass over the keyframes, so an index this module misreads costs time, not the job)."""
     p = plan.Plan(index, ctx.duration)
-    cands = _decode_runs(ctx, index, plan.first_pass(p, plan.wanted(count, ctx.duration)))
+    runs = plan.first_pass(p, plan.wanted(count, ctx.duration))
+    try:
+        cands = _decode_runs(ctx, index, runs) if runs else []
+    except PickError as exc:
+        if exc.code != PickErrorCode.DECODE_FAILED or exc.message.startswith(frames.SOURCE_READ):
+            raise
+        logger.warning("covers: decoding through the index failed", extra={"error": exc.message[:300]})
+        cands = []
+    if not cands:
+        return []
+    ctx.index = index
     judge(cands, DUPLICATE_DISTANCE)
     for _ in range(plan.REFINE_ROUNDS):
         missing = count - len(choose(cands, count, dedupe, min_gap))
