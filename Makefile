@@ -8,7 +8,7 @@ FFMPEG_DIR := .mediaflow/layers/FfmpegLayer
 export SAM_CLI_TELEMETRY := 0
 export GCONV_PATH := /dev/null
 
-.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke demo-media console-deploy
+.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke demo-media console-deploy bench-covers
 
 run: install ffmpeg console  ## set everything up and start the local stack with a demo project
 	$(PY) -m local --demo-project demo --allow-loopback-callbacks
@@ -90,6 +90,9 @@ demo-media: install ffmpeg  ## demo.mp4: 10 s 1280x720 H.264/AAC test pattern, f
 
 bench: install ffmpeg  ## the quick benchmark; the others are listed in the README
 	$(PY) benchmarks/cold_import.py
+
+bench-covers: install ffmpeg  ## smart-cover speed at GOP 1/2/10 s, 1 and 10 minutes (~15 min; clips cached)
+	$(PY) benchmarks/smart_cover_speed.py
 
 clean:
 	rm -rf .aws-sam .mediaflow .pytest_cache .mypy_cache .ruff_cache

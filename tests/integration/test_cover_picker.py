@@ -162,16 +162,28 @@ def test_rotated_source_gives_upright_covers(media_dir: Path, tmp_path: Path) ->
     assert np.abs(seen - np.rot90(expected, k=2)).mean() > 20
 
 
-def test_more_covers_than_good_shots_falls_back_and_says_so(
+def test_more_covers_than_good_shots_come_from_within_good_shots_before_any_rejected_frame(
     clip: tuple[Path, MediaInfo], tmp_path: Path
 ) -> None:
-    shots = len(cover_clips.GOOD_SHOTS)
-    result = pick(clip[0], clip[1], tmp_path, count=10)
-    assert result.fallback
-    assert f"only {shots} of 10" in result.message
-    good, filled = result.covers[:shots], result.covers[shots:]
-    assert all(not c.fallback and cover_clips.interval_at(c.timestamp_s).label == "good" for c in good)
-    assert filled and all(c.fallback and c.rejected for c in filled)
+    """Count 12, six distinct good shots of 3 s: further covers come from within the good shots,
+    pHash-distinct; a rejected frame only once every good frame is a duplicate of a cover."""
+    result = pick(clip[0], clip[1], tmp_path, count=12)
+    good = [c for c in result.covers if not c.fallback]
+    assert len(good) > len(cover_clips.GOOD_SHOTS), result.message
+    assert all(not cover_clips.is_bad(cover_clips.INTERVALS, c.timestamp_s) for c in good)
+    assert result.covers[: len(good)] == good  # good covers first
+    hashes = [int(c.phash, 16) for c in result.covers]
+    for a, b in itertools.combinations(hashes, 2):
+        assert hamming(a, b) > DUPLICATE_DISTANCE
+    if result.fallback:
+        assert f"only {len(good)} of 12" in result.message and "no more distinct moments" in result.message
+        frames_left = [
+            t
+            for t, h in cover_clips.frame_hashes(clip[0])
+            if cover_clips.interval_at(t).label == "good"
+            and all(hamming(h, c) > DUPLICATE_DISTANCE for c in hashes)
+        ]
+        assert not frames_left, f"rejected frames used while good moments were left: {frames_left[:5]}"
     assert all(cover_clips.interval_at(c.timestamp_s).label != "black" for c in result.covers)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from mediaflow.covers import judge, phash, picker, scoring
+from mediaflow.covers import judge, phash, scoring, select
 from mediaflow.covers.judge import Candidate
 from mediaflow.covers.output import output_spec, seek_arg
 from mediaflow.media.models import MediaInfo, VideoStreamInfo
@@ -116,12 +116,32 @@ def test_score_prefers_a_well_exposed_sharp_picture_to_a_dim_soft_one() -> None:
 # --- transitions -------------------------------------------------------------------------------
 
 
+def skewed(seed: int = 5) -> np.ndarray:
+    """Another kind of picture: mostly dark, a few bright blocks (a skewed luma distribution)."""
+    rng = np.random.default_rng(seed)
+    img = picture(seed) // 3
+    bright = rng.random((H // 16 + 1, W // 16 + 1)) < 0.2
+    mask = np.repeat(np.repeat(bright, 16, axis=0), 16, axis=1)[:H, :W]
+    img[mask] = 235
+    return img
+
+
 def test_a_dimmed_copy_of_a_neighbour_is_a_fade() -> None:
     shot = picture()
     half = (shot.astype(np.float64) * 0.5).astype(np.uint8)
     assert judge.is_fade(metrics(half), metrics(shot))
     assert not judge.is_fade(metrics(shot), metrics(shot))
-    assert not judge.is_fade(metrics(half), metrics(picture(seed=2)))  # darker, but another picture
+    assert not judge.is_fade(metrics(half), metrics(skewed()))  # darker, but another picture
+
+
+def test_a_moving_picture_fading_in_is_a_fade() -> None:
+    """The shot moves between the two frames (its thumbnails no longer correlate), but the dim
+    frame's values are the bright one's scaled: still a fade (``life`` fading in measured so)."""
+    moving = picture(seed=1)
+    later = picture(seed=2)  # the same kind of picture, everything moved
+    half = (moving.astype(np.float64) * 0.5).astype(np.uint8)
+    assert judge._correlation(metrics(half).thumb, metrics(later).thumb) < judge.FADE_CORR
+    assert judge.is_fade(metrics(half), metrics(later))
 
 
 def test_a_cross_dissolve_of_two_shots_is_a_mix() -> None:
@@ -196,22 +216,50 @@ def test_selection_spreads_over_shots_before_taking_seconds() -> None:
         _cand(4, np.roll(a, 40, axis=1), 0, 0.8),
         _cand(8, b, 1, 0.5),
     ]
-    chosen = picker._select(cands, 2, dedupe=False, min_gap=2)
+    chosen = select.choose(cands, 2, dedupe=False, min_gap=2)
     assert [c.t for c in chosen] == [0, 8]  # shot 1's only frame beats shot 0's second best
 
 
 def test_selection_keeps_a_minimum_gap_then_relaxes_it() -> None:
     a = picture(seed=1)
     cands = [_cand(0, a, 0, 0.9), _cand(1, np.roll(a, 60, axis=0), 0, 0.8), _cand(5, picture(seed=5), 0, 0.1)]
-    assert [c.t for c in picker._select(cands, 2, dedupe=False, min_gap=2)] == [0, 5]
-    assert len(picker._select(cands, 3, dedupe=False, min_gap=2)) == 3
+    assert [c.t for c in select.choose(cands, 2, dedupe=False, min_gap=2)] == [0, 5]
+    assert len(select.choose(cands, 3, dedupe=False, min_gap=2)) == 3
 
 
-def test_delete_duplicates_allows_one_cover_per_group_and_no_near_identical_pair() -> None:
+def test_delete_duplicates_never_takes_a_near_identical_pair() -> None:
+    a = picture(seed=1)
+    near = np.roll(a, 6, axis=1)  # 6 bits of pHash away: a near-duplicate, not the same picture
+    cands = [_cand(0, a, 0, 0.9), _cand(10, near, 1, 0.8), _cand(20, picture(seed=6), 2, 0.7)]
+    assert len(select.choose(cands, 3, dedupe=False, min_gap=2)) == 3
+    assert [c.t for c in select.choose(cands, 3, dedupe=True, min_gap=2)] == [0, 20]
+
+
+def test_the_same_picture_is_never_chosen_twice_even_without_delete_duplicates() -> None:
     a = picture(seed=1)
     cands = [_cand(0, a, 0, 0.9), _cand(10, a, 1, 0.8), _cand(20, picture(seed=6), 2, 0.7)]
-    assert len(picker._select(cands, 3, dedupe=False, min_gap=2)) == 3
-    assert [c.t for c in picker._select(cands, 3, dedupe=True, min_gap=2)] == [0, 20]
+    assert [c.t for c in select.choose(cands, 3, dedupe=False, min_gap=2)] == [0, 20]
+
+
+def test_more_covers_than_shots_come_from_within_good_shots_spread_before_any_rejected() -> None:
+    """Count 4, two good shots: each shot's best, then per shot the frame farthest from the covers
+    (not the next best score), all before a rejected frame; with DeleteDuplicates pHash-distinct."""
+    a, b = picture(seed=1), picture(seed=2)
+    cands = [
+        _cand(0, a, 0, 0.9),
+        _cand(1, picture(seed=11), 0, 0.85),  # same shot, a second after its best
+        _cand(6, picture(seed=12), 0, 0.6),  # same shot, far from every cover
+        _cand(10, b, 1, 0.8),
+        _cand(14, picture(seed=13), 1, 0.7),
+        _cand(20, box_blur(picture(seed=14), 10), 2, 0.99, "blurred"),
+    ]
+    for dedupe in (False, True):
+        chosen = select.choose(cands, 4, dedupe=dedupe, min_gap=0.5)
+        assert sorted(c.t for c in chosen) == [0, 6, 10, 14]
+        assert select.fill(cands, chosen, 4, dedupe) == []
+    chosen = select.choose(cands, 6, dedupe=True, min_gap=0.5)
+    assert len(chosen) == 5 and all(c.reason is None for c in chosen)  # every good frame first
+    assert [c.reason for c in select.fill(cands, chosen, 6, dedupe=True)] == ["blurred"]
 
 
 def test_fill_never_uses_black_while_anything_else_exists() -> None:
@@ -219,10 +267,10 @@ def test_fill_never_uses_black_while_anything_else_exists() -> None:
         _cand(0, solid(0, 0, 0), 0, 0.5, "black"),
         _cand(1, box_blur(picture(), 10), 1, 0.2, "blurred"),
     ]
-    fills = picker._fill(cands, [], 2, dedupe=False)
+    fills = select.fill(cands, [], 2, dedupe=False)
     assert [c.reason for c in fills] == ["blurred"]
     only_black = [_cand(0, solid(0, 0, 0), 0, 0.5, "black"), _cand(3, solid(0, 0, 0), 0, 0.4, "black")]
-    assert len(picker._fill(only_black, [], 2, dedupe=False)) == 1  # identical frames add nothing
+    assert len(select.fill(only_black, [], 2, dedupe=False)) == 1  # identical frames add nothing
 
 
 # --- output size -------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Decoding the source with the static ffmpeg into small analysis frames (and full-size spooled ones).
+"""One ffmpeg analysis run: decode, keep some frames, hand small analysis frames (and full-size
+spooled ones) to Python as they come. ``fetch`` feeds it chosen GOPs on stdin; ``fallback_input``
+has it decode the source's keyframes itself. Also the source check and the deadline.
 
 Sources are a local file or an ``http://127.0.0.1:<port>/...`` URL (the caller's relay for S3
 objects; the static ffmpeg segfaults on any host-name lookup, so nothing else is accepted). Every
@@ -6,17 +8,17 @@ run gets an explicit ``-protocol_whitelist`` and ``-format_whitelist``; argv hol
 the request except the checked source, which cannot be read as an option or a protocol.
 
 Analysis frames are yuv420p with full-range luma, ``area``-scaled so the longer side is at most
-ANALYSIS_MAX px (never upscaled), after ffmpeg's autorotation (upright). They arrive raw on stdout;
-timestamps come from ``showinfo`` on stderr as integer pts x time base (its ``pts_time`` has 6
-significant digits: 0.1 s into a 3-hour video). With a ``Spool`` the same frames also go, full size
-and in the encoder's pixel format, through a second pipe; the best few are kept in memory.
+ANALYSIS_MAX px (never upscaled), upright. They arrive raw on stdout; timestamps come from
+``showinfo`` on stderr as integer pts x time base (its ``pts_time`` has 6 significant digits: 0.1 s
+into a 3-hour video), on the input's own timeline (``-copyts``). With a ``Spool`` chosen frames
+also go, full size and in the encoder's pixel format, through a second pipe.
 
 Measured with ffmpeg 6.0 (static) on one core, 1080p H.264 at 6 Mbit/s:
-- ``-skip_frame nokey`` decodes only keyframes: ~25 ms per I-frame (CABAC-bound, so it grows with
-  the I-frame's size); the other packets are read, not decoded. A full decode is ~25x slower.
+- A keyframe costs ~25 ms to decode (CABAC-bound, so it grows with the I-frame's size; no decoder
+  option removes that: ``-skip_loop_filter`` saves ~10 %, ``-flags2 fast`` nothing), a predicted
+  frame ~5 ms. ``-skip_frame nokey`` decodes keyframes alone but still reads every packet.
 - ``-nofind_stream_info`` saves a decode of the first frame per input (~30 ms); MP4/MOV and
   Matroska carry every stream parameter in their headers, so it is used for them only.
-- ``-skip_loop_filter all`` would save ~5 % here but spools frames that are not deblocked.
 - Pipes are 64 KiB: raised to 1 MiB, a full 1080p frame crosses in 3 writes instead of 48.
 """
 
@@ -24,9 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import heapq
 import os
-import queue
 import re
 import subprocess
 import threading
@@ -53,6 +53,7 @@ _HEADER_FORMATS = ("mov", "mp4", "matroska", "webm")  # stream parameters are in
 _SHOWINFO = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s")
 _TIME_BASE = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
 BASE_ARGS = ["-nostdin", "-hide_banner", "-nostats"]
+SOURCE_READ = "reading the source failed"  # how a PickError caused by the source (not ffmpeg) starts
 
 T = TypeVar("T")
 U8 = npt.NDArray[np.uint8]
@@ -127,39 +128,27 @@ class Deadline:
 
 @dataclass(frozen=True)
 class Spool:
-    """Full-size copies of the most promising analysed frames, held in memory so that covers need no
+    """Full-size copies of chosen analysed frames, held in memory so that those covers need no
     second decode. Frames are at the source's display size in the encoder's pixel format, converted
-    by ffmpeg with the source's colour metadata, exactly as a direct extraction converts them."""
+    by ffmpeg with the source's colour metadata, exactly as a direct extraction converts them.
+
+    Measured: each spooled 1080p frame costs ffmpeg ~16 ms (a fresh 3 MB buffer per frame, its
+    page faults and the copy into the pipe), more than half a keyframe's decode. So ``only``
+    (frame positions in arrival order, passed by ``only_select``) limits it to frames that are dear
+    to decode again, and the caller spools no more than ``keep`` of them."""
 
     pix_fmt: str  # yuvj420p (jpg), rgb24 (png) or yuv420p (webp)
     width: int
     height: int
-    keep: int  # at most this many frames are held
+    keep: int  # at most this many frames may be spooled (memory)
+    only: tuple[int, ...] = ()  # arrival positions of the frames to spool
+    only_select: str = ""  # the ffmpeg select expression that passes exactly those frames
 
     @property
     def frame_bytes(self) -> int:
         if self.pix_fmt == "rgb24":
             return self.width * self.height * 3
         return self.width * self.height + 2 * ((self.width + 1) // 2) * ((self.height + 1) // 2)
-
-
-class _Kept:
-    """The ``keep`` full frames with the highest priority (negative priority: never kept)."""
-
-    def __init__(self, keep: int) -> None:
-        self.keep = keep
-        self.heap: list[tuple[float, int, bytearray]] = []
-
-    def offer(self, priority: float, index: int, data: bytearray | None) -> None:
-        if data is None or priority < 0 or self.keep <= 0:
-            return
-        if len(self.heap) < self.keep:
-            heapq.heappush(self.heap, (priority, index, data))
-        elif priority > self.heap[0][0]:
-            heapq.heapreplace(self.heap, (priority, index, data))
-
-    def frames(self) -> dict[int, bytearray]:
-        return {index: data for _, index, data in self.heap}
 
 
 def _read_exact(stream: IO[bytes], buffer: bytearray) -> bool:
@@ -173,20 +162,20 @@ def _read_exact(stream: IO[bytes], buffer: bytearray) -> bool:
 
 
 class _FullFrames:
-    """The spool's pipe: ffmpeg writes full frames into it, a thread reads them into a queue, and
-    the main loop takes frame i right after analysing frame i (ffmpeg writes both in step)."""
+    """The spool's pipe: ffmpeg writes the full frames into it and a thread collects them. Not in
+    step with the analysis frames: ffmpeg may hold a full frame back while it writes analysis frames
+    (waiting for it there deadlocked once the pipe of analysis frames was full)."""
 
     def __init__(self, spool: Spool) -> None:
         self.read_fd, self.write_fd = os.pipe()
         _widen(self.write_fd)
         self.size = spool.frame_bytes
-        self.queue: queue.SimpleQueue[bytearray | None] = queue.SimpleQueue()
-        self.kept = _Kept(spool.keep)
-        self.done = False
+        self.frames: list[bytearray] = []
+        self.thread = threading.Thread(target=self._drain, daemon=True)
 
     def start(self) -> None:
         os.close(self.write_fd)  # the child has its copy: our read end sees EOF when ffmpeg exits
-        threading.Thread(target=self._drain, daemon=True).start()
+        self.thread.start()
 
     def close(self) -> None:
         os.close(self.read_fd)
@@ -197,16 +186,8 @@ class _FullFrames:
             while True:
                 buffer = bytearray(self.size)
                 if not _read_exact(stream, buffer):
-                    self.queue.put(None)
                     return
-                self.queue.put(buffer)
-
-    def take(self, priority: float, index: int) -> None:
-        if self.done:
-            return
-        data = self.queue.get()
-        self.done = data is None
-        self.kept.offer(priority, index, data)
+                self.frames.append(buffer)
 
 
 def _widen(fd: int) -> None:
@@ -221,24 +202,30 @@ class Decoded:
     full: dict[int, bytearray]  # index in items -> full-size frame (see Spool)
 
 
+def fallback_input(src: Source, *, keyframes: bool) -> list[str]:
+    """ffmpeg input arguments that decode the source itself: keyframes only, or every frame."""
+    return [*src.input_flags, "-skip_frame", "nokey" if keyframes else "default", "-copyts", "-i", src.target]
+
+
 def _analysis_cmd(
-    src: Source, size: tuple[int, int], keyframes: bool, select: str, spool: Spool | None, fd: int
+    inputs: list[str], stream: str, chain: str, size: tuple[int, int], spool: Spool | None, fd: int
 ) -> list[str]:
     w, h = size
     analysis = f"scale={w}:{h}:flags=area:out_range=full,format=yuv420p,showinfo"  # showinfo on small frames
-    graph = f"[0:{src.stream}]select='{select}',{analysis}[a]"
+    head = f"[0:{stream}]{chain + ',' if chain else ''}"
+    graph = f"{head}{analysis}[a]"
     outputs: list[str] = []
     if spool is not None:
         full = f"scale={spool.width}:{spool.height}:flags=lanczos,format={spool.pix_fmt}"  # same size: no-op
-        graph = f"[0:{src.stream}]select='{select}',split[s][f];[s]{analysis}[a];[f]{full}[full]"
+        if spool.only_select:
+            full = f"select='{spool.only_select}',{full}"
+        graph = f"{head}split[s][f];[s]{analysis}[a];[f]{full}[full]"
         outputs = ["-map", "[full]", "-fps_mode", "passthrough", "-f", "rawvideo", f"pipe:{fd}"]
     return [
         ffmpeg_path(),
         *BASE_ARGS,
         *("-loglevel", "info"),  # showinfo logs at info level
-        *src.input_flags,
-        *("-skip_frame", "nokey" if keyframes else "noref"),
-        *("-i", src.target),
+        *inputs,
         *("-filter_complex", graph),
         *("-map", "[a]", "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1"),
         *outputs,
@@ -246,28 +233,30 @@ def _analysis_cmd(
 
 
 def decode_analysis(
-    src: Source,
+    inputs: list[str],
+    stream: str,
+    chain: str,
     size: tuple[int, int],
     on_frame: Callable[[U8, U8, U8], T],
     deadline: Deadline,
     *,
-    keyframes: bool,
-    select: str,
     spool: Spool | None = None,
-    priority: Callable[[T], float] | None = None,
+    feed: Callable[[IO[bytes]], None] | None = None,
 ) -> Decoded:
-    """Decode keyframes (``keyframes=True``) or reference frames, keep those ``select`` passes,
-    call ``on_frame`` on each analysis frame as it arrives. With ``spool``, the full-size frames
-    with the highest ``priority`` (of ``on_frame``'s result; negative: never) are kept as well.
+    """Run ffmpeg on ``inputs`` (``fallback_input`` or a pipe fed by ``feed``), filter stream
+    ``stream`` through ``chain`` (ffmpeg filters built by the caller from numbers only), and call
+    ``on_frame`` on each small analysis frame as it arrives. With ``spool``, the full-size frames
+    of the analysis frames at positions ``spool.only`` are kept as well.
 
-    ``select`` is an ffmpeg select expression built by the caller from numbers only.
+    ``feed`` runs in a thread and writes ffmpeg's stdin; it may stop early on BrokenPipeError.
+    Timestamps are the input's own (``-copyts``), in seconds.
     """
     full = _FullFrames(spool) if spool is not None else None
-    cmd = _analysis_cmd(src, size, keyframes, select, spool, full.write_fd if full else -1)
+    cmd = _analysis_cmd(inputs, stream, chain, size, spool, full.write_fd if full else -1)
     try:
         proc = subprocess.Popen(
             cmd,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=media_env(),
@@ -279,23 +268,57 @@ def decode_analysis(
         raise
     if full:
         full.start()
+    feeder = _Feeder(proc, feed) if feed else None
 
-    def each(result: T, index: int) -> None:
-        if full is not None:
-            full.take(priority(result) if priority else -1.0, index)
-
-    results, stderr = _collect(proc, size, on_frame, each, deadline)
+    try:
+        results, stderr = _collect(proc, size, on_frame, deadline)
+    finally:
+        if feeder:
+            feeder.join()
+        if full:
+            full.thread.join()
+    if feeder and feeder.error is not None:
+        raise PickError(PickErrorCode.DECODE_FAILED, f"{SOURCE_READ}: {feeder.error}")
     times = _timestamps(stderr)
     if len(times) != len(results):
         raise PickError(PickErrorCode.DECODE_FAILED, f"{len(results)} frames but {len(times)} timestamps")
-    return Decoded(list(zip(times, results, strict=True)), full.kept.frames() if full else {})
+    kept: dict[int, bytearray] = {}
+    if full is not None and spool is not None and len(full.frames) == len(spool.only):
+        kept = dict(zip(spool.only, full.frames, strict=True))
+    return Decoded(list(zip(times, results, strict=True)), kept)
+
+
+class _Feeder:
+    """Writes ffmpeg's stdin in a thread (the main thread reads its stdout meanwhile)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], feed: Callable[[IO[bytes]], None]) -> None:
+        assert proc.stdin is not None
+        self.stdin = proc.stdin
+        _widen(self.stdin.fileno())
+        self.feed = feed
+        self.error: Exception | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.feed(self.stdin)
+        except (BrokenPipeError, ValueError):
+            pass  # ffmpeg exited (failed, or was killed at the deadline): its own error says why
+        except Exception as exc:  # a source read failed: reported after ffmpeg has been reaped
+            self.error = exc
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                self.stdin.close()
+
+    def join(self) -> None:
+        self.thread.join()
 
 
 def _collect(
     proc: subprocess.Popen[bytes],
     size: tuple[int, int],
     on_frame: Callable[[U8, U8, U8], T],
-    each: Callable[[T, int], None],
     deadline: Deadline,
 ) -> tuple[list[T], bytes]:
     """Read raw yuv420p frames from ``proc``'s stdout until it exits; stderr is read alongside."""
@@ -321,7 +344,6 @@ def _collect(
                 frame[luma : luma + chroma].reshape(h // 2, w // 2),
                 frame[luma + chroma :].reshape(h // 2, w // 2),
             )
-            each(result, len(results))
             results.append(result)
         code = proc.wait()
         reader.join()

@@ -5,6 +5,8 @@
 - By seeking (``extract``): one ffmpeg with one input per cover, each ``-ss T -i src``: ffmpeg
   seeks to the keyframe at or before T and drops decoded frames before T (accurate seek, the
   default), so only that cover's own GOP prefix is decoded; for a keyframe, the frame itself.
+  ``-seek_timestamp 1`` makes T the source's own timestamp (the picker's timeline), not an
+  offset from the file's start time; they differ when the first stream starts late.
 
 Both apply ffmpeg's autorotation (covers are upright) and the same scale chain; encoders: JPEG
 with ``mjpeg -q:v 2``, PNG, WebP with ``libwebp -quality 90``.
@@ -73,12 +75,13 @@ def seek_arg(t: float) -> str:
     return f"{math.ceil(round(t * 1e6, 3)) / 1e6:.6f}"
 
 
-def _run(cmd: list[str], deadline: Deadline, paths: Sequence[str]) -> None:
+def _run(cmd: list[str], deadline: Deadline, paths: Sequence[str], stdin: bytes | None = None) -> None:
     try:
         proc = subprocess.run(
             cmd,
             check=False,
-            stdin=subprocess.DEVNULL,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
             capture_output=True,
             env=media_env(),
             timeout=deadline.remaining(),
@@ -99,11 +102,37 @@ def extract(
         return
     cmd = [ffmpeg_path(), *BASE_ARGS, "-loglevel", "error", "-y"]
     for t in times:
-        cmd += [*src.input_flags, "-ss", seek_arg(t), "-i", src.target]
+        cmd += [*src.input_flags, "-seek_timestamp", "1", "-ss", seek_arg(t), "-i", src.target]
     for i, path in enumerate(paths):
         cmd += ["-map", f"{i}:{src.stream}", "-frames:v", "1", "-vf", spec.chain, *spec.codec]
         cmd += ["-map_metadata", "-1", "-update", "1", "-f", "image2", path]
     _run(cmd, deadline, paths)
+
+
+def encode_stream(
+    inputs: Sequence[str],
+    chain: str,
+    spec: OutputSpec,
+    paths: Sequence[str],
+    deadline: Deadline,
+    stdin: bytes,
+) -> None:
+    """Encode the frames of a stream given on stdin (``inputs`` name it, ``chain`` are filters to
+    apply first) to ``paths``, in order: the decoded frames themselves, as ``extract`` writes them."""
+    if not paths:
+        return
+    workdir = Path(paths[0]).parent
+    pattern = str(workdir / f".stream-%d.{spec.fmt}")
+    graph = f"{chain},{spec.chain}" if chain else spec.chain
+    cmd = [
+        *(ffmpeg_path(), *BASE_ARGS, "-loglevel", "error", "-y", *inputs),
+        *("-vf", graph, *spec.codec, "-map_metadata", "-1", "-fps_mode", "passthrough"),
+        *("-start_number", "0", "-f", "image2", pattern),
+    ]
+    written = [pattern % i for i in range(len(paths))]
+    _run(cmd, deadline, written, stdin)
+    for tmp, path in zip(written, paths, strict=True):
+        os.replace(tmp, path)
 
 
 def encode_spooled(

@@ -1,62 +1,56 @@
 """pick_covers: choose a video's best frames as covers, quickly, and write them at full quality.
 
-1. Candidates: the keyframes, decoded alone (``-skip_frame nokey``) at a small analysis size
-   (``frames``), at most MAX_CANDIDATES spread evenly over the video. If that yields fewer than
-   ``count`` usable covers *and* the video has fewer than SPARSE_FACTOR x count keyframes (a
-   single-GOP clip, a long GOP), SPARSE_FACTOR x count more frames are sampled at regular
-   intervals from one decode of the reference frames (``-skip_frame noref``) and judged with
-   the keyframes. The decode is the costly part, so it runs only when the keyframes fell short.
+1. Candidates (``plan``): at least max(4 x Count, one per 2 s) frames, capped for long videos:
+   keyframes, sampled evenly when there are more than wanted; with fewer (long or scene-cut-only
+   GOPs), extra frames that split the largest gaps, each reached by decoding its GOP from the
+   keyframe, within a decode budget. The frames are listed first (``index``: the MP4 sample
+   table, else ffprobe's packet list) and only the chosen GOPs are decoded, in one ffmpeg
+   (``fetch``). Sources whose packets carry no timestamps: one pass over the keyframes.
 2. Each candidate is measured and judged (``scoring``, ``judge``): black, blown-out, flat,
    blurred, fade and cross-dissolve frames are rejected; the others are scored.
-3. Picks spread over shots: every shot's best frame first (best shots first), then every shot's
-   second best, and so on; picks closer than ``min_gap`` (2 s, or duration / (2 x count) when
-   shorter) are skipped, then allowed if good frames are still missing.
-4. DeleteDuplicates: no two covers within DUPLICATE_DISTANCE bits of 64-bit pHash, and at most one
-   cover per group of repeated shots (``judge``). D = 10 (the usual pHash near-duplicate bound):
-   on the test clip the same moment repeated measures 2-9 bits, different shots 20-43 (median 32),
-   frames 1 s apart in one shot 8-20 (up to 34 for texture-like footage). The last is why a
-   repeated shot is recognised by group, not by the distance of whichever frames were picked.
-5. Fallback, when fewer than ``count`` frames passed: the best rejected frames fill up, in score
-   order, never two within D of each other or of a cover (even without DeleteDuplicates: identical
-   bad frames add nothing), and never a black frame while the video has any other. If the video
-   has fewer distinct frames than ``count``, fewer covers come back. ``fallback`` and ``message``
-   say so; each cover says whether it is a fallback and why it was rejected.
-6. Covers are written at full quality (``output``): from the full-size keyframes the analysis
-   pass kept in memory (up to SPOOL_BYTES, best-looking first; videos up to SPOOL_MAX_S long),
-   else by an exact seek into the source; upright (ffmpeg's autorotation), scaled: Width only or
-   Height only -> the other side from the display aspect ratio; both -> scaled to cover
-   Width x Height and centre-cropped (no distortion and no black bars, which would look like the
-   broken cover this module avoids; Tencent's reference does not say); neither -> the source's
-   display size. Ranked best first.
+3. When fewer good covers than Count can be chosen, the gaps beside good candidates (and beside
+   fades, behind which a shot may begin) are split with what is left of the budget and
+   everything is judged again, up to ``plan.REFINE_ROUNDS`` times.
+4. Covers (``select``): good frames first, spread over shots, then further frames within good
+   shots, then - only when no good candidate is left - the best rejected ones; never the same
+   frame or pHash twice; with DeleteDuplicates no two within pHash distance 10.
+5. Covers are written at full quality (``output``). Frames dear to decode again (inside a GOP)
+   come from full-size copies their analysis pass kept in memory (up to SPOOL_BYTES); the others
+   - keyframes, cheaper to decode again than spooling every candidate - are decoded again
+   (``fetch.write_covers``, or an exact seek into the source). Upright (ffmpeg's autorotation),
+   scaled: Width only or Height only -> the other side from the display aspect ratio; both ->
+   scaled to cover Width x Height and centre-cropped (no distortion and no black bars, which
+   would look like the broken cover this module avoids; Tencent's reference does not say);
+   neither -> the source's display size. Ranked best first.
 
-Speed (benchmarks/smart_cover_speed.py, one core): a 60 s 1080p H.264 clip with 9 keyframes takes
-~0.47 s, of which ~0.32 s is ffmpeg decoding the keyframes; ffmpeg's ``thumbnail`` takes ~12 s.
+Timestamps are the source's own (ffmpeg's ``-copyts`` timeline), which is what ``-ss`` with
+``-seek_timestamp 1`` finds again.
+
+Speed (benchmarks/smart_cover_speed.py, one core, CPU time, including the probe and reading
+through the loopback relay): see the README's "Smart cover" section for the current figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from mediaflow.covers import frames, output
+from mediaflow.covers import fetch, frames, output, plan
 from mediaflow.covers.frames import Deadline, PickError, PickErrorCode, Source, Spool
+from mediaflow.covers.index import IndexUnavailable, SampleIndex, probe_index, read_index
 from mediaflow.covers.judge import Candidate, judge
 from mediaflow.covers.phash import hamming
-from mediaflow.covers.scoring import Metrics, absolute_reject, measure, score
+from mediaflow.covers.scoring import measure
+from mediaflow.covers.select import DUPLICATE_DISTANCE, choose, fill, message
 from mediaflow.media.models import MediaInfo
+from mediaflow.observability import logger
 
-DUPLICATE_DISTANCE = 10
-MAX_CANDIDATES = 600
-SPARSE_FACTOR = 3
 MIN_GAP_S = 2.0
-SPOOL_BYTES = 96 * 1024 * 1024  # memory for full-size frames kept from the keyframe pass
-# Longer videos write covers by seeking: there the seeks cost < 5 % of the analysis, while piping
-# every full-size keyframe out of ffmpeg would cost more than it saves.
-SPOOL_MAX_S = 300.0
-PROVISIONAL_SHARPNESS = 1000.0  # sharpness reference for ranking frames while they stream in
+SPOOL_BYTES = 96 * 1024 * 1024  # memory for full-size frames kept from an analysis pass
 FORMATS = ("jpg", "png", "webp")
+_PROMISING = (None, "fade", "transition")  # neighbours worth sampling next to
 
 
 class Cover(BaseModel):
@@ -87,6 +81,14 @@ class PickResult(BaseModel):
     rejected: dict[str, int]  # reason -> number of candidates
 
 
+class _Context:
+    def __init__(self, src: Source, deadline: Deadline, duration: float, spool: Spool | None) -> None:
+        self.src, self.deadline, self.duration, self.spool = src, deadline, duration, spool
+        self.size = frames.analysis_size(src.info)
+        self.index: SampleIndex | None = None
+        self.samples: dict[int, int] = {}  # candidate timestamp (us) -> its sample in the index
+
+
 def pick_covers(
     source: str,
     *,
@@ -102,36 +104,23 @@ def pick_covers(
     """Pick up to ``count`` covers of ``source`` (a file or an http://127.0.0.1 URL) into ``workdir``."""
     if not 1 <= count <= 100 or fmt not in FORMATS or (width or 1) < 1 or (height or 1) < 1:
         raise ValueError("count must be 1-100, fmt jpg/png/webp, width/height positive")
-    deadline = Deadline(deadline_s)
     src = frames.check_source(source, source_info)
     duration = source_info.duration_s or (source_info.video and source_info.video.duration_s) or 0.0
+    ctx = _Context(src, Deadline(deadline_s), duration, _spool(source_info, fmt))
     min_gap = min(MIN_GAP_S, duration / (2 * count))
     spec = output.output_spec(source_info, width, height, fmt)
-    spool = _spool(source_info, fmt) if duration <= SPOOL_MAX_S else None
 
-    cands = _analyse(src, deadline, keyframes=True, select=_every(duration / MAX_CANDIDATES), spool=spool)
-    judge(cands, DUPLICATE_DISTANCE)
-    good = _select(cands, count, delete_duplicates, min_gap)
-    if len(good) < count and len(cands) < SPARSE_FACTOR * count:
-        extra = _sample_more(src, deadline, duration, count, cands)
-        if extra:
-            cands = sorted(cands + extra, key=lambda c: c.t)
-            judge(cands, DUPLICATE_DISTANCE)
-            good = _select(cands, count, delete_duplicates, min_gap)
+    index = _index(ctx)
+    cands = _indexed(ctx, index, count, delete_duplicates, min_gap) if index is not None else []
+    if not cands:
+        cands = _keyframes_only(ctx, count)
     if not cands:
         raise PickError(PickErrorCode.DECODE_FAILED, "no frame of the video could be decoded")
 
-    good.sort(key=lambda c: -c.total)
-    fills = _fill(cands, good, count, delete_duplicates)
+    good = choose(cands, count, delete_duplicates, min_gap)
+    fills = fill(cands, good, count, delete_duplicates)
     chosen = good + fills
-    workdir.mkdir(parents=True, exist_ok=True)
-    paths = [str(workdir / f"cover-{rank}.{fmt}") for rank in range(len(chosen))]
-    spooled = [i for i, c in enumerate(chosen) if c.full is not None]
-    seek = [i for i, c in enumerate(chosen) if c.full is None]
-    if spool is not None:
-        frames_in_order = [chosen[i].full or b"" for i in spooled]
-        output.encode_spooled(spool, frames_in_order, spec, [paths[i] for i in spooled], deadline)
-    output.extract(src, [chosen[i].t for i in seek], spec, [paths[i] for i in seek], deadline)
+    paths = _write(ctx, chosen, spec, workdir, fmt)
     covers = [
         Cover(
             rank=rank,
@@ -153,7 +142,7 @@ def pick_covers(
         covers=covers,
         requested=count,
         fallback=len(good) < count,
-        message=_message(count, len(good), len(fills), rejected),
+        message=message(count, len(good), len(fills), rejected, len(cands)),
         width=spec.width,
         height=spec.height,
         format=fmt,
@@ -163,11 +152,80 @@ def pick_covers(
     )
 
 
-def _every(step: float) -> str:
-    """select expression keeping frames at least ``step`` seconds apart (all when step is tiny)."""
-    if step < 0.01:
-        return "1"
-    return f"isnan(prev_selected_t)+gte(t-prev_selected_t,{step:.3f})"
+def _indexed(ctx: _Context, index: SampleIndex, count: int, dedupe: bool, min_gap: float) -> list[Candidate]:
+    """Candidates planned on the index; [] when none could be decoded that way (the caller falls back
+    to a pass over the keyframes, so an index this module misreads costs time, not the job)."""
+    p = plan.Plan(index, ctx.duration)
+    runs = plan.first_pass(p, plan.wanted(count, ctx.duration))
+    try:
+        cands = _decode_runs(ctx, index, runs) if runs else []
+    except PickError as exc:
+        if exc.code != PickErrorCode.DECODE_FAILED or exc.message.startswith(frames.SOURCE_READ):
+            raise
+        logger.warning("covers: decoding through the index failed", extra={"error": exc.message[:300]})
+        cands = []
+    if not cands:
+        return []
+    ctx.index = index
+    judge(cands, DUPLICATE_DISTANCE)
+    for _ in range(plan.REFINE_ROUNDS):
+        missing = count - len(choose(cands, count, dedupe, min_gap))
+        runs = plan.refine(p, _promising(cands, ctx.duration, dedupe), 2 * missing + 2) if missing > 0 else []
+        if not runs:
+            break
+        cands = _merge(cands, _decode_runs(ctx, index, runs))
+        judge(cands, DUPLICATE_DISTANCE)
+    return cands
+
+
+def _index(ctx: _Context) -> SampleIndex | None:
+    """The MP4 sample table, else ffprobe's packet list, else None (then: keyframes only)."""
+    src = ctx.src
+    try:
+        return read_index(src.target, src.info.format_name, src.stream)
+    except IndexUnavailable:
+        pass
+    try:
+        return probe_index(src, ctx.deadline.remaining())
+    except IndexUnavailable:
+        return None
+
+
+def _keyframes_only(ctx: _Context, count: int) -> list[Candidate]:
+    """Sources whose packets have no timestamps (raw streams): one pass over the keyframes."""
+    n = plan.wanted(count, ctx.duration)
+    step = ctx.duration / n if n else 0.0
+    select = "1" if step < 0.01 else f"isnan(prev_selected_t)+gte(t-prev_selected_t,{step:.3f})"
+    inputs = frames.fallback_input(ctx.src, keyframes=True)
+    decoded = frames.decode_analysis(
+        inputs, str(ctx.src.stream), f"select='{select}'", ctx.size, measure, ctx.deadline
+    )
+    cands = [Candidate(t=t, metrics=m, keyframe=True) for t, m in decoded.items]
+    judge(cands, DUPLICATE_DISTANCE)
+    return cands
+
+
+def _promising(cands: list[Candidate], duration: float, dedupe: bool) -> list[plan.Gap]:
+    """Gaps worth sampling: next to a good candidate, or to a fade or dissolve (a shot may start
+    behind it). Between two good frames the weight is how much the picture changes across the gap
+    (pHash bits over the duplicate distance): a shot that moves holds more distinct moments."""
+    gaps: list[plan.Gap] = []
+    edges: list[Candidate | None] = [None, *cands, None]
+    for a, b in itertools.pairwise(edges):
+        if not ((a is not None and a.reason in _PROMISING) or (b is not None and b.reason in _PROMISING)):
+            continue
+        weight = 1.0
+        if a is not None and b is not None and a.reason is None and b.reason is None:
+            bits = hamming(a.metrics.phash, b.metrics.phash)
+            weight = max(0.1, bits / DUPLICATE_DISTANCE) if dedupe else 1.0
+        gaps.append((a.t if a else 0.0, b.t if b else duration, weight))
+    return gaps
+
+
+def _merge(have: list[Candidate], new: list[Candidate]) -> list[Candidate]:
+    """Time-ordered union; a frame already judged (same timestamp) is not added twice."""
+    seen = {round(c.t, 6) for c in have}
+    return sorted(have + [c for c in new if round(c.t, 6) not in seen], key=lambda c: c.t)
 
 
 def _spool(info: MediaInfo, fmt: str) -> Spool:
@@ -177,110 +235,44 @@ def _spool(info: MediaInfo, fmt: str) -> Spool:
     return Spool(spool.pix_fmt, spool.width, spool.height, keep=SPOOL_BYTES // spool.frame_bytes)
 
 
-def _priority(m: Metrics) -> float:
-    """Which full frames to keep while they stream in: good-looking ones, best first."""
-    return -1.0 if absolute_reject(m) else score(m, PROVISIONAL_SHARPNESS)["total"]
-
-
-def _analyse(
-    src: Source, deadline: Deadline, *, keyframes: bool, select: str, spool: Spool | None = None
-) -> list[Candidate]:
-    size = frames.analysis_size(src.info)
-    decoded = frames.decode_analysis(
-        src, size, measure, deadline, keyframes=keyframes, select=select, spool=spool, priority=_priority
+def _decode_runs(ctx: _Context, index: SampleIndex, runs: list[fetch.Run]) -> list[Candidate]:
+    dear = {i for run in runs for i in run.targets if not index.keys[i]}  # keyframes re-decode cheaply
+    decoded = fetch.decode_runs(
+        ctx.src,
+        index,
+        runs,
+        ctx.size,
+        measure,
+        ctx.deadline,
+        spool=ctx.spool,
+        spool_samples=dear,
     )
-    return [
-        Candidate(t=t, metrics=m, keyframe=keyframes, full=decoded.full.get(i))
+    targets = {fetch.pts_us(index, i): i for run in runs for i in run.targets}
+    ctx.samples.update(targets)
+    keys = {us for us, i in targets.items() if index.keys[i]}
+    cands = [
+        Candidate(t=t, metrics=m, keyframe=round(t * 1_000_000) in keys, full=decoded.full.get(i))
         for i, (t, m) in enumerate(decoded.items)
     ]
+    return sorted(cands, key=lambda c: c.t)
 
 
-def _sample_more(
-    src: Source, deadline: Deadline, duration: float, count: int, have: list[Candidate]
-) -> list[Candidate]:
-    """SPARSE_FACTOR x count frames at regular intervals, from at most half the time left."""
-    if duration <= 0:
-        return []
-    n = SPARSE_FACTOR * count
-    step = duration / n
-    select = f"isnan(prev_selected_t)*gte(t,{step / 2:.3f})+gte(t-prev_selected_t,{step:.3f})"
-    left = deadline.remaining()
-    try:
-        extra = _analyse(src, Deadline(None if left is None else left / 2), keyframes=False, select=select)
-    except PickError as exc:
-        if exc.code != PickErrorCode.TIMEOUT:
-            raise
-        return []  # the keyframes will have to do
-    fps = (src.info.video.frame_rate if src.info.video else None) or 25.0
-    near = 1.5 / fps
-    return [c for c in extra if all(abs(c.t - h.t) > near for h in have)]
-
-
-def _allowed(c: Candidate, chosen: Sequence[Candidate], dedupe: bool, min_gap: float) -> bool:
-    for other in chosen:
-        if abs(c.t - other.t) < min_gap:
-            return False
-        if dedupe and (
-            c.group == other.group or hamming(c.metrics.phash, other.metrics.phash) <= DUPLICATE_DISTANCE
-        ):
-            return False
-    return True
-
-
-def _select(cands: list[Candidate], count: int, dedupe: bool, min_gap: float) -> list[Candidate]:
-    """Good candidates spread over shots: each shot's best, then each shot's second best, ..."""
-    by_shot: dict[int, list[Candidate]] = {}
-    for c in sorted((c for c in cands if c.reason is None), key=lambda c: -c.total):
-        by_shot.setdefault(c.shot, []).append(c)
-    tiers: list[Candidate] = []
-    for depth in range(max((len(v) for v in by_shot.values()), default=0)):
-        tiers += sorted((v[depth] for v in by_shot.values() if len(v) > depth), key=lambda c: -c.total)
-    chosen: list[Candidate] = []
-    for gap in (min_gap, 0.0):  # the time gap gives way before a rejected frame is used
-        for c in tiers:
-            if len(chosen) == count:
-                return chosen
-            if c not in chosen and _allowed(c, chosen, dedupe, gap):
-                chosen.append(c)
-    return chosen
-
-
-def _fill(cands: list[Candidate], good: list[Candidate], count: int, dedupe: bool) -> list[Candidate]:
-    """Best rejected frames, distinct from each other and from the covers; black only if all are."""
-    rejected = [c for c in cands if c.reason is not None]
-    if any(c.reason != "black" for c in cands):
-        rejected = [c for c in rejected if c.reason != "black"]
-    fills: list[Candidate] = []
-    for c in sorted(rejected, key=lambda c: -c.total):
-        if len(good) + len(fills) >= count:
-            break
-        taken = good + fills
-        if all(hamming(c.metrics.phash, o.metrics.phash) > DUPLICATE_DISTANCE for o in taken) and not (
-            dedupe and any(c.group == o.group for o in taken)
-        ):
-            fills.append(c)
-    return fills
-
-
-def _message(count: int, good: int, fills: int, rejected: dict[str, int]) -> str:
-    if good >= count:
-        return f"{count} covers passed the quality checks"
-    why = ", ".join(f"{n} {reason}" for reason, n in sorted(rejected.items(), key=lambda kv: -kv[1]))
-    if good == 0 and len(rejected) == 1:
-        head = f"no frame passed the quality checks: every frame is {next(iter(rejected))}"
-    else:
-        head = f"only {good} of {count} covers passed the quality checks" + (
-            f" (rejected: {why})" if why else ""
-        )
-    parts = [head]
-    if fills:
-        parts.append(f"{_n(fills, 'cover')} {'is' if fills == 1 else 'are'} the best of the rejected frames")
-    if good + fills < count:
-        parts.append(
-            f"the video has no more distinct frames, so {_n(good + fills, 'cover')} instead of {count}"
-        )
-    return "; ".join(parts)
-
-
-def _n(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def _write(
+    ctx: _Context, chosen: list[Candidate], spec: output.OutputSpec, workdir: Path, fmt: str
+) -> list[str]:
+    """Spooled frames are encoded as they are; the others are decoded again: through the index
+    when there is one (one ffmpeg, their bytes only), else by seeking in the source."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    paths = [str(workdir / f"cover-{rank}.{fmt}") for rank in range(len(chosen))]
+    spooled = [i for i, c in enumerate(chosen) if c.full is not None and ctx.spool is not None]
+    again = [i for i, c in enumerate(chosen) if i not in spooled]
+    if ctx.spool is not None and spooled:
+        frames_in_order = [chosen[i].full or b"" for i in spooled]
+        output.encode_spooled(ctx.spool, frames_in_order, spec, [paths[i] for i in spooled], ctx.deadline)
+    indexed = [i for i in again if ctx.index is not None and round(chosen[i].t * 1_000_000) in ctx.samples]
+    if ctx.index is not None and indexed:
+        samples = [ctx.samples[round(chosen[i].t * 1_000_000)] for i in indexed]
+        fetch.write_covers(ctx.src, ctx.index, samples, spec, [paths[i] for i in indexed], ctx.deadline)
+    seek = [i for i in again if i not in indexed]
+    output.extract(ctx.src, [chosen[i].t for i in seek], spec, [paths[i] for i in seek], ctx.deadline)
+    return paths

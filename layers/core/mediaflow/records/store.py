@@ -117,9 +117,11 @@ def _already_written(put: dict[str, Any]) -> bool:
     had landed (a timeout). DynamoDB itself dedupes a retried transaction by its client token;
     moto does not, and a bare put has no token."""
     item = put["Item"]
-    found = _ddb().get_item(
-        TableName=put["TableName"], Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True
-    ).get("Item")
+    found = (
+        _ddb()
+        .get_item(TableName=put["TableName"], Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True)
+        .get("Item")
+    )
     return found == item
 
 
