@@ -150,7 +150,12 @@ class Seeder:
     def __init__(self, project: str) -> None:
         self.project = project
         self.counts: Counter[tuple[str, str]] = Counter()  # counter (pk, sk) -> value so far
+        self.task_sizes: list[int] = []
         self.spec = template_store.rendition(project, 131, "bench_1_131")  # system preset: H.264 720p HLS
+
+    @property
+    def mean_kb(self) -> float:
+        return sum(self.task_sizes) / max(1, len(self.task_sizes)) / 1024
 
     def add(self, moments: list[datetime], first: int) -> None:
         where = {"bucket": "mediaflow-bench", "location": "us-east-1"}
@@ -171,6 +176,7 @@ class Seeder:
                 moves += counters.on_status_change(record, "TRANSCODING")
                 record = replace(record, status="TRANSCODING", version=2)
             items.append(store.to_item(record))
+            self.task_sizes.append(item_size(items[-1]))
             for move in moves:
                 update = move["Update"]
                 self.counts[update["Key"]["pk"]["S"], update["Key"]["sk"]["S"]] += int(
@@ -309,16 +315,15 @@ def main() -> int:
     )
     widest = readings[f"window {next(reversed(WINDOWS))}", large]
     per_task = widest.count_rcu / max(1, widest.count_items)
-    print(f"RCU: a Select=COUNT over the window costs ~{per_task:.2f} RCU per task in it (tasks of ~1.4 KB);")
-    print("the counters are strongly consistent reads, 1 RCU per key whether it exists or not, so a COUNT")
-    print("is cheaper until the window holds about", end=" ")
-    print(
-        ", ".join(
-            f"{readings[f'window {n}', large].rcu.get('counters', 0) / per_task:.0f} ({n})" for n in WINDOWS
-        ),
-        end="",
+    even = ", ".join(
+        f"{readings[f'window {n}', large].rcu.get('counters', 0) / per_task:.0f} ({n})" for n in WINDOWS
     )
-    print(" tasks; the counters never grow with them.")
+    print(
+        f"RCU: a Select=COUNT over a window costs ~{per_task:.2f} RCU per task in it"
+        f" (items of {seeder.mean_kb:.1f} KB);"
+    )
+    print("the counters are strongly consistent reads, 1 RCU per key whether it exists or not: counting")
+    print(f"is cheaper until a window holds about {even} tasks; the counters never grow with them.")
     return verdict(
         not (wrong or over or grew),
         f"every query's reads within (page + 1) x size + counters (width in days + {EDGE_BUCKETS}) "

@@ -9,6 +9,12 @@ Target: engine / bare <= 1.03 (exit 1 on a miss). The README states none for the
 this is the whole stack's budget (``transcode_overhead.py``), which the engine, one part of the
 stack, has to fit in.
 
+Both ffmpeg processes start in a session of their own: the engine starts ffmpeg with
+``start_new_session``, and with the kernel's autogroup scheduling (``sched_autogroup_enabled``)
+each session gets its own share of the CPUs, so on a loaded machine a bare ffmpeg left in this
+script's session got a smaller share and looked up to 1.7x slower than the same ffmpeg under the
+engine (measured at load 22 on 2 cores).
+
 Method: one untimed run of each warms the page cache; then ``TRANSCODE_BENCH_RUNS`` (default 3)
 pairs alternate (engine first, then bare first, ...) and the figure is the median of the per-pair
 ratios. CPU seconds (ffmpeg and ffprobe, plus the engine's own Python) are printed alongside: they
@@ -87,7 +93,13 @@ def run_bare(argv: list[str], root: Path) -> tuple[float, float]:
     workdir, cpu = _fresh(root, "bare"), _cpu()
     started = time.perf_counter()
     subprocess.run(
-        argv, cwd=workdir, check=True, env=media_env(), stdin=subprocess.DEVNULL, capture_output=True
+        argv,
+        cwd=workdir,
+        check=True,
+        env=media_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        start_new_session=True,  # as the engine starts ffmpeg (see the docstring)
     )
     return time.perf_counter() - started, _cpu() - cpu
 
