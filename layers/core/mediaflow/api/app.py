@@ -47,7 +47,7 @@ def _answer(app: APIGatewayRestResolver, family: Family, error: ApiError) -> Res
     host = (event.headers or {}).get("Host") or "mediaflow"
     body = None if event.is_base64_encoded else event.body
     fmt = negotiate(event.headers or {}, body) if family is Family.CI else "xml"
-    rendered = render(family, error, request_id(app), host, fmt)
+    rendered = render(family, error, request_id(app), host, fmt, resource=host + (event.path or ""))
     return Response(status_code=rendered.status, content_type=rendered.content_type, body=rendered.body)
 
 
