@@ -15,10 +15,12 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from local.cfn import REGION
 from local.stack import AdminUnavailable, LocalStack
 
 REPO = Path(__file__).resolve().parent.parent
 READY_LINE = "Mediaflow local stack ready"
+CI_ENDPOINT = "ci.mediaflow.test"  # RFC 2606: never a real host; the SDK connects to IP/Port anyway
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -41,6 +43,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="template parameter override (repeatable)",
     )
     parser.add_argument("--workers", type=int, default=2, help="concurrent workers per function")
+    parser.add_argument(
+        "--ci-endpoint",
+        default=CI_ENDPOINT,
+        help="host suffix Tencent CI's SDK uses as its endpoint (requests come as <bucket>.<suffix>)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser.parse_args(argv)
 
@@ -50,6 +57,16 @@ def write_env_file(path: Path, values: dict[str, str]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds a token
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def sdk_values(stack: LocalStack, ci_endpoint: str) -> dict[str, str]:
+    """What the vendors' SDKs need besides the keys: the bucket their requests name, the region,
+    and the host suffix CI's SDK addresses (``<bucket>.<suffix>`` on this gateway's port)."""
+    return {
+        "MEDIAFLOW_MEDIA_BUCKET": stack.physical_ids["MediaBucket"],
+        "MEDIAFLOW_REGION": REGION,
+        "MEDIAFLOW_CI_ENDPOINT": ci_endpoint,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,8 +106,12 @@ def main(argv: list[str] | None = None) -> int:
                 values.update(MEDIAFLOW_PROJECT_ID=created["project_id"], MEDIAFLOW_TOKEN=created["token"])
                 if created.get("signing_secret"):
                     values["MEDIAFLOW_SIGNING_SECRET"] = created["signing_secret"]
+                if created.get("access_key_id"):  # the vendors' SDKs sign with these
+                    values["MEDIAFLOW_ACCESS_KEY_ID"] = created["access_key_id"]
+                    values["MEDIAFLOW_ACCESS_KEY_SECRET"] = created["access_key_secret"]
             except AdminUnavailable as exc:
                 logging.warning("no demo project: mediaflow.admin is not importable (%s)", exc)
+        values.update(sdk_values(stack, args.ci_endpoint))
         env = stack.aws_env
         for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
             values[key] = env[key]

@@ -36,8 +36,14 @@ class Gateway:
     """Routes, authorizes, throttles and invokes; independent of the HTTP server for testing."""
 
     def __init__(
-        self, apis: dict[str, Api], routes: list[Route], invoke: Invoke, openapi: Path | None
+        self,
+        apis: dict[str, Api],
+        routes: list[Route],
+        invoke: Invoke,
+        openapi: Path | None,
+        edge: Callable[[apigw.Request], apigw.Request] | None = None,
     ) -> None:
+        self.edge = edge  # the SDK endpoint's edge function in front of the API (local/edge.py)
         self.apis = apis
         self.routes = routes
         self.invoke = invoke
@@ -51,6 +57,8 @@ class Gateway:
     def handle(self, req: apigw.Request, request_id: str) -> Response:
         if req.method == "GET" and req.path == "/openapi.json" and self.openapi and self.openapi.is_file():
             return 200, [("Content-Type", "application/json")], self.openapi.read_bytes()
+        if self.edge is not None:
+            req = self.edge(req)
         matched = apigw.match_route(self.routes, req.method, req.path)
         if matched is None:
             return apigw.gateway_response(self._only_api(), "MISSING_AUTHENTICATION_TOKEN", request_id)
@@ -59,7 +67,7 @@ class Gateway:
         auth = self._authorize(api, route, req, params, request_id)
         rejection = auth.response_type or self._usage_plan(api, route, req, auth)
         if rejection is not None:
-            return apigw.gateway_response(api, rejection, request_id, auth.message)
+            return apigw.gateway_response(api, rejection, request_id, auth.message, auth.context)
         event = apigw.proxy_event(api, route, req, params, request_id, auth if auth.principal_id else None)
         outcome = self.invoke(route.function_id, event)
         if outcome.error is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from local import edge
 from local.gateway import Gateway, GatewayServer
 from local.layers import LayerSet
 from local.moto_server import MotoServer
@@ -86,7 +87,11 @@ class LocalStack:
         }
         self._runtime = Runtime(functions, layers, base_env, self.pool_size)
         gateway = Gateway(
-            template.apis(), template.routes(), self._runtime.invoke_raw, self.repo_root / "openapi.json"
+            template.apis(),
+            template.routes(),
+            self._runtime.invoke_raw,
+            self.repo_root / "openapi.json",
+            edge=edge.rewrite if edge.function_code(template) else None,
         )
         self._server = GatewayServer(gateway, self.api_port)
         self._server.start()

@@ -1,4 +1,5 @@
-"""GET /v1/{project_id}/jobs - DescribeMediaJobs (CI): a project's SmartCover jobs, paged."""
+"""GET /v1/{project_id}/jobs - DescribeMediaJobs (CI): a project's SmartCover jobs, paged;
+``GET /jobs``: the SDK's host-style form (``<Bucket>.<endpoint>``), the project from the key."""
 
 from typing import Annotated
 
@@ -6,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from mediaflow.api.app import make_api_handler
+from mediaflow.api.app import caller_project, make_api_handler
 from mediaflow.api.families import Family
 from mediaflow.ci import listing, wire
 
@@ -48,6 +49,32 @@ def list_media_jobs(
         next_token=next_token,
     )
     return wire.respond(router.current_event, body)
+
+
+@router.get("/jobs", summary="DescribeMediaJobs (host-style)", tags=["CI host-style"])
+def list_media_jobs_host(
+    tag: Text = None,
+    queue_id: Annotated[str | None, Query(alias="queueId", max_length=64)] = None,
+    states: Text = None,
+    start_creation_time: Annotated[str | None, Query(alias="startCreationTime", max_length=64)] = None,
+    end_creation_time: Annotated[str | None, Query(alias="endCreationTime", max_length=64)] = None,
+    input_object: Annotated[str | None, Query(alias="inputObject", max_length=1024)] = None,
+    order_by_time: Annotated[str | None, Query(alias="orderByTime", max_length=8)] = None,
+    size: Annotated[str | None, Query(max_length=8)] = None,
+    next_token: Annotated[str | None, Query(alias="nextToken", max_length=2048)] = None,
+) -> Response[str]:
+    return list_media_jobs(
+        caller_project(router),
+        tag,
+        queue_id,
+        states,
+        start_creation_time,
+        end_creation_time,
+        input_object,
+        order_by_time,
+        size,
+        next_token,
+    )
 
 
 lambda_handler = make_api_handler(router, Family.CI)

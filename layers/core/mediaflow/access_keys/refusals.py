@@ -13,8 +13,7 @@ message are what the SDKs act on.
 
 from __future__ import annotations
 
-from mediaflow.api.families import Family
-from mediaflow.errors import ApiError
+from mediaflow.api.families import Family, FamilyError
 from mediaflow.signatures import Failure, Scheme
 
 _VOD: dict[Failure, tuple[int, str, str]] = {
@@ -77,10 +76,10 @@ def family_of(scheme: Scheme) -> Family:
     return Family.VOD
 
 
-def refusal(scheme: Scheme, failure: Failure) -> ApiError:
+def refusal(scheme: Scheme, failure: Failure) -> FamilyError:
+    family = family_of(scheme)
     if scheme is Scheme.HUAWEI:
-        return ApiError(
-            401, "APIGW.0301", f"Incorrect IAM authentication information: {_MPC_REASON[failure]}"
-        )
+        reason = _MPC_REASON[failure]
+        return FamilyError(family, 401, "APIGW.0301", f"Incorrect IAM authentication information: {reason}")
     status, code, message = (_CI if scheme is Scheme.COS else _VOD)[failure]
-    return ApiError(status, code, message)
+    return FamilyError(family, status, code, message)

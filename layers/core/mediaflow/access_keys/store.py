@@ -39,13 +39,14 @@ class AccessKey:
     description: str = ""
 
     def view(self) -> dict[str, str]:
-        """The listing shape (the secret is never shown again)."""
+        """Huawei IAM's credential shape (``access``, ``status`` active|inactive...); the secret is
+        never shown again after creation."""
         return {
-            "AccessKeyId": self.access_key_id,
-            "Status": self.status,
-            "CreateTime": self.created_at,
-            "UpdateTime": self.updated_at,
-            "Description": self.description,
+            "access": self.access_key_id,
+            "status": "active" if self.status == ENABLED else "inactive",
+            "description": self.description,
+            "create_time": self.created_at,
+            "update_time": self.updated_at,
         }
 
 

@@ -16,7 +16,16 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from mediaflow.api.families import Family, forbidden, internal, negotiate, render, validation_error
+from mediaflow.access_keys.body_check import check_body
+from mediaflow.api.families import (
+    Family,
+    FamilyError,
+    forbidden,
+    internal,
+    negotiate,
+    render,
+    validation_error,
+)
 from mediaflow.errors import ApiError, Forbidden
 from mediaflow.observability import logger, metrics
 
@@ -28,7 +37,8 @@ def request_id(app: APIGatewayRestResolver) -> str:
 
 
 def caller_project(app: APIGatewayRestResolver) -> str:
-    """The project the authorizer resolved from the caller's token."""
+    """The project the authorizer resolved from the caller's token or access key (the SDK routes
+    without ``{project_id}`` in their path, ``/acs/<Action>`` and CI's ``/jobs``..., rely on it)."""
     authorizer = app.current_event.request_context.authorizer
     value = authorizer.get("project_id") if authorizer else None
     return str(value or "")
@@ -39,6 +49,12 @@ def project_guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) 
     path_project = (app.current_event.path_parameters or {}).get("project_id")
     if path_project is not None and path_project != caller_project(app):
         raise Forbidden("project mismatch")
+    return next_middleware(app)
+
+
+def body_guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """The half of a signature check that needs the body (the authorizer never sees it)."""
+    check_body(app.current_event.raw_event)
     return next_middleware(app)
 
 
@@ -55,12 +71,12 @@ def build_resolver(family: Family, *routers: Router) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
-    app.use(middlewares=[project_guard])
+    app.use(middlewares=[project_guard, body_guard])
 
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         logger.info("request refused", extra={"code": exc.code, "status": exc.status})
-        return _answer(app, family, exc)
+        return _answer(app, exc.family if isinstance(exc, FamilyError) else family, exc)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:

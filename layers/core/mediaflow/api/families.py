@@ -28,6 +28,15 @@ class Family(StrEnum):
 WireFormat = Literal["xml", "json"]
 
 
+class FamilyError(ApiError):
+    """An answer in one family's shape whatever function raises it (a signature refusal, an
+    operation Mediaflow lacks): the caller's SDK decides the family, not the route."""
+
+    def __init__(self, family: Family, status: int, code: str, message: str) -> None:
+        super().__init__(status, code, message)
+        self.family = family
+
+
 @dataclass(frozen=True)
 class Rendered:
     status: int

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
 
 class Scheme(StrEnum):
     HUAWEI = "huawei"  # SDK-HMAC-SHA256 (huaweicloudsdkcore)
@@ -62,9 +64,16 @@ class SignedRequest:
         return self.headers.get(name.lower())
 
     def body_is_empty(self) -> bool | None:
-        """True/False when known; None when the body was not seen and the headers announce one."""
+        """True/False when known; None when the body was not seen and may hold something.
+
+        No route reads the body of a GET, HEAD, DELETE or OPTIONS, so for those methods a body is
+        taken to be empty: a signature over a body that was sent anyway does not verify, and the
+        function checks the body is empty (a signature is never left unchecked for a method whose
+        function would skip the body)."""
         if self.body is not None:
             return not self.body
+        if self.method.upper() not in BODY_METHODS:
+            return True
         if self.header("transfer-encoding"):
             return None
         length = (self.header("content-length") or "0").strip()

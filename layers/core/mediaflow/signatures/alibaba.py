@@ -107,14 +107,14 @@ def parse_rpc(request: SignedRequest) -> Claim:
     signed_at = _timestamp(query["Timestamp"])
     signature = query.pop("Signature")
     is_form = (request.header("content-type") or "").lower().startswith(_FORM)
-    empty = request.body_is_empty()
     binding: tuple[str, str] | None = None
-    if request.body is not None and is_form:
-        query.update(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
-    elif request.body is None and is_form and empty is not True:
+    if request.body is not None:  # the function, verifying again with the form
+        if is_form and request.body_is_empty() is False:
+            query.update(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+    elif is_form and request.body_is_empty() is not True:
         binding = ("signature", "")  # form parameters are signed; only the function sees them
-    elif request.body is None:
-        binding = ("sha256", hashlib.sha256(b"").hexdigest())  # signed without a body: keep it so
+    else:
+        binding = ("sha256", hashlib.sha256(b"").hexdigest())  # anything else must come without a body
     text = _rpc_string(request.method, query)
 
     def verify(secret: str) -> bool:
