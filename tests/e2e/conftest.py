@@ -21,6 +21,8 @@ class Project:
     project_id: str
     token: str
     signing_secret: str = ""
+    access_key_id: str = ""
+    access_key_secret: str = ""
 
 
 class Api:
@@ -57,7 +59,13 @@ class Api:
 
     def new_project(self, name: str) -> Project:
         created = self.stack.create_project_doc(name)
-        return Project(created["project_id"], created["token"], created.get("signing_secret", ""))
+        return Project(
+            created["project_id"],
+            created["token"],
+            created.get("signing_secret", ""),
+            created.get("access_key_id", ""),
+            created.get("access_key_secret", ""),
+        )
 
 
 @pytest.fixture(scope="session")
