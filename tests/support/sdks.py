@@ -9,7 +9,9 @@ CI_ENDPOINT = "ci.mediaflow.test"
 REGION = "us-east-1"
 
 
-def vod_client(endpoint: str, access_key_id: str, access_key_secret: str, algorithm: str | None = None) -> Any:
+def vod_client(
+    endpoint: str, access_key_id: str, access_key_secret: str, algorithm: str | None = None
+) -> Any:
     """Alibaba VOD (``alibabacloud-vod20170321``); ``algorithm='v2'`` switches to RPC v1 HMAC-SHA1."""
     from alibabacloud_tea_openapi import models as open_api_models
     from alibabacloud_vod20170321.client import Client
