@@ -4,7 +4,7 @@
   front of the API, sets it from the viewer's Host, which API Gateway needs for itself), else Host.
   A caller who forges it only changes what their own signature must cover.
 - The path: Alibaba's RPC requests are signed as ``POST /``; the edge moves the action into the
-  path (``/acs/<Action>``), so every ``/acs/...`` resource is verified as ``/``.
+  path (``/acs/<Action>``), so such a path is verified as ``/``.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ def _query(event: dict[str, Any]) -> list[tuple[str, str]]:
     return [(name, str(value)) for name, value in (event.get("queryStringParameters") or {}).items()]
 
 
-def signed_path(resource: str, path: str) -> str:
-    if resource == RPC_PREFIX or resource.startswith(RPC_PREFIX + "/"):
+def signed_path(path: str) -> str:
+    """``/acs/<Action>`` (an operation's route, or the not-supported catch-all) was ``POST /``."""
+    if path.startswith(RPC_PREFIX + "/") and path.count("/") == 2:
         return "/"
     return path or "/"
 
@@ -52,7 +53,7 @@ def from_event(event: dict[str, Any], with_body: bool) -> SignedRequest:
         body = base64.b64decode(raw) if event.get("isBase64Encoded") else str(raw).encode("utf-8")
     return SignedRequest(
         method=str(event.get("httpMethod") or ""),
-        path=signed_path(str(event.get("resource") or ""), str(event.get("path") or "/")),
+        path=signed_path(str(event.get("path") or "/")),
         query=_query(event),
         headers=_headers(event),
         body=body,
