@@ -2,6 +2,7 @@
 ``GET /jobs/{JobId}``: the SDK's host-style form, the project from the key."""
 
 from typing import Annotated
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -23,7 +24,8 @@ router = Router()
 def describe_media_jobs(
     project_id: Annotated[str, Path()], JobId: Annotated[str, Path(max_length=400)]
 ) -> Response[str]:
-    return wire.respond(router.current_event, cover_jobs.describe(project_id, JobId))
+    # Powertools reads the raw path: cos-python-sdk-v5 sends the ids' commas as %2C
+    return wire.respond(router.current_event, cover_jobs.describe(project_id, unquote(JobId)))
 
 
 @router.get("/jobs/<JobId>", summary="DescribeMediaJob (host-style)", tags=["CI host-style"])
