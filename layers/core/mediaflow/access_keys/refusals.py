@@ -8,7 +8,7 @@
   COS's ``SignatureDoesNotMatch`` / ``RequestTimeTooSkewed`` / ``NoSuchBucket``.
 
 Behind API Gateway every refusal is a 403 (an authorizer's Deny has one status); the code and
-message are what the SDKs act on.
+message are what the SDKs act on. The tables keep each vendor's own status for reference.
 """
 
 from __future__ import annotations
@@ -68,6 +68,9 @@ _CI: dict[Failure, tuple[int, str, str]] = {
 }
 
 
+DENIED = 403
+
+
 def family_of(scheme: Scheme) -> Family:
     if scheme is Scheme.HUAWEI:
         return Family.MPC
@@ -77,9 +80,12 @@ def family_of(scheme: Scheme) -> Family:
 
 
 def refusal(scheme: Scheme, failure: Failure) -> FamilyError:
+    """Always 403: the authorizer's refusals can only be (a Deny), and a refusal finished in the
+    function (a body that does not match its signature) answers the same."""
     family = family_of(scheme)
     if scheme is Scheme.HUAWEI:
         reason = _MPC_REASON[failure]
-        return FamilyError(family, 401, "APIGW.0301", f"Incorrect IAM authentication information: {reason}")
-    status, code, message = (_CI if scheme is Scheme.COS else _VOD)[failure]
-    return FamilyError(family, status, code, message)
+        message = f"Incorrect IAM authentication information: {reason}"
+        return FamilyError(family, DENIED, "APIGW.0301", message)
+    _, code, message = (_CI if scheme is Scheme.COS else _VOD)[failure]
+    return FamilyError(family, DENIED, code, message)
