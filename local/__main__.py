@@ -62,11 +62,11 @@ def write_env_file(path: Path, values: dict[str, str]) -> None:
 def sdk_values(stack: LocalStack, ci_endpoint: str) -> dict[str, str]:
     """What the vendors' SDKs need besides the keys: the bucket their requests name, the region,
     and the host suffix CI's SDK addresses (``<bucket>.<suffix>`` on this gateway's port)."""
-    return {
-        "MEDIAFLOW_MEDIA_BUCKET": stack.physical_ids["MediaBucket"],
-        "MEDIAFLOW_REGION": REGION,
-        "MEDIAFLOW_CI_ENDPOINT": ci_endpoint,
-    }
+    values = {"MEDIAFLOW_REGION": REGION, "MEDIAFLOW_CI_ENDPOINT": ci_endpoint}
+    buckets = stack.template.of_type("AWS::S3::Bucket")  # the media bucket is the template's one bucket
+    if buckets:
+        values["MEDIAFLOW_MEDIA_BUCKET"] = stack.physical_ids[next(iter(buckets))]
+    return values
 
 
 def main(argv: list[str] | None = None) -> int:

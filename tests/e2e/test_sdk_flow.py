@@ -103,7 +103,9 @@ def test_upload_transcode_query_covers_and_callbacks_through_the_sdks(api: Api, 
         assert covers["State"] == "Success", covers
 
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not {"/callbacks/vod", "/callbacks/ci"} <= {r.path for r in rx.received}:
+        while time.monotonic() < deadline and not {"/callbacks/vod", "/callbacks/ci"} <= {
+            r.path for r in rx.received
+        }:
             time.sleep(0.2)
         by_path = {r.path: r for r in rx.received}
         assert {"/callbacks/vod", "/callbacks/ci"} <= set(by_path), [r.path for r in rx.received]
