@@ -23,6 +23,7 @@ def vod_client(
         endpoint=host,
         protocol="http",
         region_id=REGION,
+        read_timeout=30000,  # as the README: a function's first call on the local stack starts its worker
     )
     if algorithm:
         config.signature_algorithm = algorithm
