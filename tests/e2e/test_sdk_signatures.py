@@ -154,10 +154,10 @@ def test_tencent_refusals(api: Api, project: Project, disabled_key: tuple[str, s
     ak, sk = project.access_key_id, project.access_key_secret
     host = f"{api.ref('MediaBucket')}.{CI_ENDPOINT}"
     job = (
-        "<Request><Tag>SmartCover</Tag><Input><Object>input/none.mp4</Object></Input><Operation><SmartCover>"
-        "<Count>2</Count></SmartCover><Output><Region>us-east-1</Region><Bucket>x</Bucket>"
-        "<Object>c-${number}.jpg</Object></Output></Operation></Request>"
-    ).encode()
+        b"<Request><Tag>SmartCover</Tag><Input><Object>input/none.mp4</Object></Input><Operation><SmartCover>"
+        b"<Count>2</Count></SmartCover><Output><Region>us-east-1</Region><Bucket>x</Bucket>"
+        b"<Object>c-${number}.jpg</Object></Output></Operation></Request>"
+    )
     queue = sign.cos(api.endpoint, ak, sk, host, "GET", "/queue", {"state": "Active"})
     assert queue.send().status_code == 200
     assert queue.send().status_code == 200  # a repeated read: no nonce in this scheme, nothing changes

@@ -23,7 +23,7 @@ PRIMITIVES: dict[str, tuple[type, ...]] = {
 }
 
 
-def mismatches(value: Any, declared: str, path: str = "$") -> list[str]:
+def mismatches(value: Any, declared: str, path: str = "$") -> list[str]:  # noqa: PLR0911 - one return per declared kind
     if value is None:
         return []
     if declared.startswith("list["):
