@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
@@ -63,8 +63,6 @@ def huawei(
     Signer(BasicCredentials(ak, sk)).sign(sdk)
     sent = urlsplit("http://x" + sdk.uri)
     pairs = [tuple(p.split("=", 1)) for p in sent.query.split("&") if p]
-    from urllib.parse import unquote
-
     return Raw(
         method,
         endpoint + sent.path,
