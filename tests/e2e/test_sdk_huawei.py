@@ -1,14 +1,13 @@
 """Huawei's own SDK (huaweicloudsdkmpc, unchanged) against the local stack: only the endpoint and the
-keys change. Every MPC route of template.yaml that the SDK also has is called through the SDK
-(the last test checks that from the template and the SDK, not from a list), and every answer matches
-the SDK's models field by field (types included)."""
+keys change. Every MPC route of template.yaml that the SDK also has is called through the SDK in
+the e2e suite (the coverage test runs last and derives the list from the template and the SDK),
+and every answer matches the SDK's models field by field, types included (conftest.py)."""
 
 from __future__ import annotations
 
 import inspect
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,9 @@ from huaweicloudsdkmpc.v1 import model as m
 from local.template import Template
 from tests.e2e.conftest import Api, Project
 from tests.support.clips import make_clip
-from tests.support.sdk_models import response_mismatches
 from tests.support.sdks import mpc_client
 
 REPO = Path(__file__).resolve().parents[2]
-CALLED: set[tuple[str, str]] = set()  # (method, resource path) of every SDK call made here
 
 
 def sdk_operations() -> dict[tuple[str, str], str]:
@@ -50,18 +47,9 @@ def project(api: Api) -> Project:
 
 
 @pytest.fixture(scope="module")
-def mpc(api: Api, project: Project) -> Iterator[Any]:
-    client = mpc_client(api.endpoint, project.access_key_id, project.access_key_secret, project.project_id)
-    original = client._call_api
-
-    def recording(**http_info: Any) -> Any:
-        CALLED.add((http_info["method"], http_info["resource_path"]))
-        response = original(**http_info)
-        assert response_mismatches(response) == [], http_info["resource_path"]
-        return response
-
-    client._call_api = recording
-    yield client
+def mpc(api: Api, project: Project) -> Any:
+    """Calls are recorded and type-checked by the session fixture in conftest.py."""
+    return mpc_client(api.endpoint, project.access_key_id, project.access_key_secret, project.project_id)
 
 
 def video() -> m.Video:
@@ -179,7 +167,10 @@ def test_an_operation_mediaflow_lacks_is_the_gateway_s_not_found(mpc: Any) -> No
     assert (lacked.value.status_code, lacked.value.error_code) == (404, "APIGW.0101")
 
 
-def test_every_template_route_the_sdk_offers_was_called_through_it() -> None:
+def test_every_template_route_the_sdk_offers_was_called_through_it(
+    mpc_sdk_calls: set[tuple[str, str]],
+) -> None:
+    """Runs last (conftest): any e2e test's SDK calls count, so a new MPC route needs one."""
     offered = set(sdk_operations()) & template_mpc_routes()
     assert offered, "no MPC route of the template is an SDK operation"
-    assert offered - CALLED == set()
+    assert offered - mpc_sdk_calls == set()
