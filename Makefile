@@ -8,12 +8,12 @@ FFMPEG_DIR := .mediaflow/layers/FfmpegLayer
 export SAM_CLI_TELEMETRY := 0
 export GCONV_PATH := /dev/null
 
-.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke demo-media console-deploy bench-covers
+.PHONY: run test install ffmpeg console browser lint unit integration e2e sam-validate sam-build openapi bench clean invoke demo-media console-deploy bench-covers node
 
 run: install ffmpeg console  ## set everything up and start the local stack with a demo project
 	$(PY) -m local --demo-project demo --allow-loopback-callbacks
 
-test: install ffmpeg console browser lint  ## install what is missing and run every test
+test: install ffmpeg node console browser lint  ## install what is missing and run every test
 	$(PY) -m pytest -q -n 2 tests/unit tests/integration
 	$(PY) -m pytest -q tests/e2e
 	$(MAKE) sam-build
@@ -50,6 +50,9 @@ browser:
 
 $(FFMPEG_DIR)/bin/ffprobe $(FFMPEG_DIR)/fonts/DejaVuSans.ttf:
 	$(MAKE) -C layers/ffmpeg build-FfmpegLayer ARTIFACTS_DIR=$(CURDIR)/$(FFMPEG_DIR) PIP="$(CURDIR)/$(PY) -m pip"
+
+node:  ## a unit test runs the template's CloudFront Function (the SDK endpoint's edge) in node
+	@command -v node >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nodejs >/dev/null)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -30,6 +30,7 @@ LOCAL_ENV_REFS = {
     "MEDIAFLOW_TABLE": "MediaTable",
 }
 STATE_FILE = "local-stack.json"  # beside the env file: physical ids for `python -m local invoke`
+CI_ENDPOINT = "ci.mediaflow.test"  # RFC 2606: never a real host; the SDK connects to IP/Port anyway
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -52,6 +53,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="template parameter override (repeatable)",
     )
     parser.add_argument("--workers", type=int, default=2, help="concurrent workers per function")
+    parser.add_argument(
+        "--ci-endpoint",
+        default=CI_ENDPOINT,
+        help="host suffix Tencent CI's SDK uses as its endpoint (requests come as <bucket>.<suffix>)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser.parse_args(argv)
 
@@ -103,28 +109,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.start()
         values = {"MEDIAFLOW_ENDPOINT": stack.endpoint}
-        if "MediaBucket" in stack.physical_ids:  # the README's examples name it
-            values["MEDIAFLOW_BUCKET"] = stack.physical_ids["MediaBucket"]
         if args.demo_project:
             try:
                 created = stack.create_project_doc(args.demo_project)
                 values.update(MEDIAFLOW_PROJECT_ID=created["project_id"], MEDIAFLOW_TOKEN=created["token"])
                 if created.get("signing_secret"):
                     values["MEDIAFLOW_SIGNING_SECRET"] = created["signing_secret"]
+                if created.get("access_key_id"):  # the vendors' SDKs sign with these
+                    values["MEDIAFLOW_ACCESS_KEY_ID"] = created["access_key_id"]
+                    values["MEDIAFLOW_ACCESS_KEY_SECRET"] = created["access_key_secret"]
             except AdminUnavailable as exc:
                 logging.warning("no demo project: mediaflow.admin is not importable (%s)", exc)
         env = stack.aws_env
         for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
             values[key] = env[key]
-        ids = stack.physical_ids  # what the stack outputs name in a deployment
-        named = {
-            "MEDIAFLOW_BUCKET": "MediaBucket",
-            "EVENTS_TOPIC_ARN": "EventsTopic",
-            "MEDIAFLOW_TABLE": "MediaTable",
-        }
-        values.update({key: ids[logical] for key, logical in named.items() if logical in ids})
+        ids = stack.physical_ids
+        values.update({key: ids[logical] for key, logical in LOCAL_ENV_REFS.items() if logical in ids})
         values.update(
-            MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"], MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/"
+            MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"],
+            # Tencent CI's SDK addresses <bucket>.<suffix> (on this gateway's port)
+            MEDIAFLOW_CI_ENDPOINT=args.ci_endpoint,
+            MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/",
         )
         shared = stack.admin_env()  # what `python -m mediaflow.admin` needs (bucket-policy, ...)
         for key in ("MEDIAFLOW_ACCOUNT_ID", "MEDIAFLOW_STACK_NAME"):

@@ -150,12 +150,13 @@ def decide(error: dict[str, Any] | None, result: Any, arn: str) -> AuthDecision:
     if not isinstance(context, dict) or any(isinstance(v, (dict, list)) for v in context.values()):
         return AuthDecision("AUTHORIZER_CONFIGURATION_ERROR")
     verdict = evaluate_policy(result["policyDocument"], arn)
-    if verdict != "allow":
-        return AuthDecision("ACCESS_DENIED", EXPLICIT_DENY if verdict == "deny" else None)
     stringified = {
         k: None if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
         for k, v in context.items()
     }
+    if verdict != "allow":  # a Deny's context still reaches the gateway response ($context.authorizer.*)
+        message = EXPLICIT_DENY if verdict == "deny" else None
+        return AuthDecision("ACCESS_DENIED", message, context=stringified)
     return AuthDecision(None, None, str(result["principalId"]), stringified, result.get("usageIdentifierKey"))
 
 
@@ -322,9 +323,14 @@ def proxy_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
 
 
 def gateway_response(
-    api: Api | None, kind: str, request_id: str, message: str | None = None
+    api: Api | None,
+    kind: str,
+    request_id: str,
+    message: str | None = None,
+    authorizer: dict[str, Any] | None = None,
 ) -> tuple[int, list[tuple[str, str]], bytes]:
-    """A gateway response: the template's own (or its DEFAULT_4XX/5XX), else API Gateway's default."""
+    """A gateway response: the template's own (or its DEFAULT_4XX/5XX), else API Gateway's default.
+    ``$context.authorizer.<key>`` reads the authorizer's context (a Deny's too), empty when absent."""
     status, default_message, error_type = DEFAULT_RESPONSES[kind]
     message = message if message is not None else default_message
     family = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
@@ -337,6 +343,8 @@ def gateway_response(
         if custom.templates:
             template = custom.templates.get("application/json") or next(iter(custom.templates.values()))
         headers.extend(custom.headers.items())
+    context = authorizer or {}
+    template = re.sub(r"\$context\.authorizer\.(\w+)", lambda m: str(context.get(m.group(1)) or ""), template)
     body = (
         template.replace("$context.requestId", request_id)
         .replace("$context.error.messageString", json.dumps(message))

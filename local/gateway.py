@@ -48,8 +48,10 @@ class Gateway:
         invoke: Invoke,
         openapi: Path | None,
         console_dir: Path | None = None,
+        edge: Callable[[apigw.Request], apigw.Request] | None = None,
     ) -> None:
         self.console_dir = console_dir
+        self.edge = edge  # the SDK endpoint's edge function in front of the API (local/edge.py)
         self.apis = apis
         self.routes = routes
         self.invoke = invoke
@@ -64,6 +66,8 @@ class Gateway:
         local_answer = self._openapi(req) or self._console(req) or self._preflight(req)
         if local_answer is not None:
             return local_answer
+        if self.edge is not None:
+            req = self.edge(req)
         matched = apigw.match_route(self.routes, req.method, req.path)
         if matched is None:
             return apigw.gateway_response(self._only_api(), "MISSING_AUTHENTICATION_TOKEN", request_id)
@@ -72,7 +76,7 @@ class Gateway:
         auth = self._authorize(api, route, req, params, request_id)
         rejection = auth.response_type or self._usage_plan(api, route, req, auth)
         if rejection is not None:
-            return apigw.gateway_response(api, rejection, request_id, auth.message)
+            return apigw.gateway_response(api, rejection, request_id, auth.message, auth.context)
         event = apigw.proxy_event(api, route, req, params, request_id, auth if auth.principal_id else None)
         outcome = self.invoke(route.function_id, event)
         if outcome.error is not None:

@@ -71,6 +71,8 @@ def build_document() -> dict[str, Any]:
     for module in modules:
         for key, rule in module.lambda_handler.body_rules().items():
             method, path = key.split(" ", 1)
+            if path not in doc["paths"]:  # a route kept out of the schema (the catch-all)
+                continue
             _describe_input(doc, doc["paths"][path][method.lower()], rule)
     _family_errors(doc)
     return doc

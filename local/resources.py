@@ -236,6 +236,14 @@ def _secret(c: Clients, logical: str, props: dict[str, Any], ids: PhysicalIds) -
     ids.set(logical, arn, Id=arn)
 
 
+def _kms_key(c: Clients, logical: str, props: dict[str, Any], ids: PhysicalIds) -> None:
+    kwargs: dict[str, Any] = {"KeyUsage": props.get("KeyUsage", "ENCRYPT_DECRYPT")}
+    if "Description" in props:
+        kwargs["Description"] = props["Description"]
+    metadata = c.kms.create_key(**kwargs)["KeyMetadata"]
+    ids.set(logical, metadata["KeyId"], Arn=metadata["Arn"], KeyId=metadata["KeyId"])
+
+
 CREATORS: dict[str, Callable[[Clients, str, dict[str, Any], PhysicalIds], None]] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::S3::Bucket": _bucket,
@@ -244,6 +252,7 @@ CREATORS: dict[str, Callable[[Clients, str, dict[str, Any], PhysicalIds], None]]
     "AWS::SNS::Subscription": _subscription,
     "AWS::IAM::Role": _role,
     "AWS::SecretsManager::Secret": _secret,
+    "AWS::KMS::Key": _kms_key,
 }
 
 

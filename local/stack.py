@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from local import edge
 from local.gateway import Gateway, GatewayServer
 from local.layers import LayerSet
 from local.moto_server import MotoServer, function_env
@@ -91,6 +92,7 @@ class LocalStack:
             self._runtime.invoke_raw,
             self.repo_root / "openapi.json",
             console_dir=self.repo_root / "console",
+            edge=edge.rewrite if edge.function_code(template) else None,
         )
         self._server = GatewayServer(gateway, self.api_port)
         self._server.start()

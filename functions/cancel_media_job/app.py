@@ -1,4 +1,5 @@
-"""PUT /v1/{project_id}/jobs/{JobId}?cancel - CancelMediaJob (CI): a Submitted or Pause job."""
+"""PUT /v1/{project_id}/jobs/{JobId}?cancel - CancelMediaJob (CI): a Submitted or Pause job;
+``PUT /jobs/{JobId}?cancel``: the SDK's host-style form, the project from the key."""
 
 from typing import Annotated
 
@@ -6,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from mediaflow.api.app import make_api_handler
+from mediaflow.api.app import caller_project, make_api_handler
 from mediaflow.api.ci_errors import invalid
 from mediaflow.api.families import Family
 from mediaflow.ci import cover_jobs
@@ -29,6 +30,14 @@ def cancel_media_job(
         raise invalid("the only operation on a job is ?cancel")
     cover_jobs.cancel(project_id, JobId)
     return Response(status_code=200, body="")
+
+
+@router.put("/jobs/<JobId>", summary="CancelMediaJob (host-style)", tags=["CI host-style"])
+def cancel_media_job_host(
+    JobId: Annotated[str, Path(max_length=64)],
+    cancel: Annotated[str | None, Query(max_length=16, description="present: cancel (any value)")] = None,
+) -> Response[str]:
+    return cancel_media_job(caller_project(router), JobId, cancel)
 
 
 lambda_handler = make_api_handler(router, Family.CI)

@@ -1,11 +1,13 @@
-"""GET /v1/{project_id}/url-uploads - GetURLUploadInfos (VOD, seed 004)."""
+"""GET /v1/{project_id}/url-uploads - GetURLUploadInfos (VOD, seed 004); ``/acs/GetURLUploadInfos``:
+the SDK's RPC form."""
 
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from mediaflow.api.app import make_api_handler, request_id
+from mediaflow.api import rpc
+from mediaflow.api.app import caller_project, make_api_handler, request_id
 from mediaflow.api.families import Family
 from mediaflow.ingest import service
 
@@ -32,6 +34,16 @@ def get_url_upload_infos(
     ] = None,
 ) -> dict[str, Any]:
     return {"RequestId": request_id(router), **service.get_url_upload_infos(project_id, JobIds, UploadURLs)}
+
+
+@router.post("/acs/GetURLUploadInfos", summary="GetURLUploadInfos (RPC)", tags=["VOD RPC"])
+def get_url_upload_infos_rpc() -> dict[str, Any]:
+    project_id, job_ids, urls = (
+        caller_project(router),
+        rpc.param(router, "JobIds"),
+        rpc.param(router, "UploadURLs"),
+    )
+    return {"RequestId": request_id(router), **service.get_url_upload_infos(project_id, job_ids, urls)}
 
 
 lambda_handler = make_api_handler(router, Family.VOD)

@@ -1,4 +1,5 @@
-"""PUT /v1/{project_id}/queue/{QueueId} - UpdateMediaQueue (CI): Name, State, NotifyConfig."""
+"""PUT /v1/{project_id}/queue/{QueueId} - UpdateMediaQueue (CI): Name, State, NotifyConfig;
+``PUT /queue/{QueueId}``: the SDK's host-style form, the project from the key."""
 
 from typing import Annotated
 
@@ -6,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from mediaflow.api.app import make_api_handler
+from mediaflow.api.app import caller_project, make_api_handler
 from mediaflow.api.families import Family
 from mediaflow.ci import queues, views, wire
 from mediaflow.ci.models import QueueUpdate, parse
@@ -33,6 +34,11 @@ def update_media_queue(
     queue = queues.update(project_id, QueueId, request)
     request_id = str(event.request_context.request_id or "")
     return wire.respond(event, {"RequestId": request_id, "Queue": views.queue_view(queue)})
+
+
+@router.put("/queue/<QueueId>", summary="UpdateMediaQueue (host-style)", tags=["CI host-style"])
+def update_media_queue_host(QueueId: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    return update_media_queue(caller_project(router), QueueId)
 
 
 lambda_handler = make_api_handler(router, Family.CI, document=QueueUpdate)

@@ -17,8 +17,8 @@ from huaweicloudsdkmpc.v1 import model as m
 from mediaflow.notifications.verify import verify
 from tests.e2e.conftest import Api, Project
 from tests.support.clips import make_clip, make_png
-from tests.support.mpc_sdk import mpc_client
 from tests.support.receiver import receiver
+from tests.support.sdks import mpc_client
 
 EVENTS = {"ThumbnailComplete", "AnimatedGraphicsComplete", "ParseComplete", "TranscodeComplete"}
 
@@ -44,7 +44,7 @@ def wait(poll: Any, done: set[str], timeout_s: float = 90) -> Any:
 
 def test_each_media_task_kind_end_to_end_through_the_sdk_with_signed_events(api: Api, clip_dir: Path) -> None:
     project = api.new_project("e2e-mediaops")
-    sdk = mpc_client(api.endpoint, project.project_id, project.token)
+    sdk = mpc_client(api.endpoint, project.access_key_id, project.access_key_secret, project.project_id)
     clip = put(api, project, make_clip(clip_dir, seconds=4, width=320, height=240), "clip.mp4")
     logo = put(api, project, make_png(clip_dir, width=32, height=16), "logo.png")
     obs = lambda key: m.ObsObjInfo(**where(api, key))  # noqa: E731 - a short local constructor
@@ -136,9 +136,24 @@ def test_each_media_task_kind_end_to_end_through_the_sdk_with_signed_events(api:
             {"SUCCEEDED", "FAILED"},
         )
         assert done.status == "SUCCEEDED", done
-        with pytest.raises(ClientRequestException) as ended:
-            sdk.delete_thumbnails_task(m.DeleteThumbnailsTaskRequest(task_id=thumb_id))
-        assert ended.value.error_code == "MPC.10212"
+        extracted = sdk.list_extract_task(m.ListExtractTaskRequest(task_id=[meta.task_id])).tasks
+        assert [(t.task_id, t.status) for t in extracted] == [(meta.task_id, "SUCCEED")]
+        for delete in (  # deleting a task cancels it: an ended one cannot be
+            lambda: sdk.delete_thumbnails_task(m.DeleteThumbnailsTaskRequest(task_id=thumb_id)),
+            lambda: sdk.delete_animated_graphics_task(m.DeleteAnimatedGraphicsTaskRequest(task_id=gif_id)),
+            lambda: sdk.delete_extract_task(m.DeleteExtractTaskRequest(task_id=meta.task_id)),
+        ):
+            with pytest.raises(ClientRequestException) as ended:
+                delete()
+            assert ended.value.error_code == "MPC.10212"
+        template.template_id = template_id
+        template.referpos = "BottomLeft"
+        sdk.update_watermark_template(m.UpdateWatermarkTemplateRequest(body=template))
+        listed = sdk.list_watermark_template(m.ListWatermarkTemplateRequest(template_id=[template_id]))
+        assert listed.templates[0].referpos == "BottomLeft"
+        sdk.delete_watermark_template(m.DeleteWatermarkTemplateRequest(template_id=template_id))
+        gone = sdk.list_watermark_template(m.ListWatermarkTemplateRequest(template_id=[template_id]))
+        assert gone.total == 0
         received = rx.wait_for(5, timeout_s=30)  # two ThumbnailComplete, one of each other kind
     by_type: dict[str, list[Any]] = {}
     for got in received:

@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkmpc.v1 import (
     BucketAuthorizedReq,
+    CancelRemuxTaskRequest,
     CreateRemuxTaskReq,
     CreateRemuxTaskRequest,
+    CreateRetryRemuxTaskRequest,
+    DeleteRemuxTaskRequest,
     ListAllBucketsRequest,
     ListAllObsObjListRequest,
     ListRemuxTaskRequest,
@@ -28,6 +30,7 @@ from huaweicloudsdkmpc.v1 import (
     MpcClient,
     ObsObjInfo,
     RemuxOutputParam,
+    RemuxRetryReq,
     UpdateBucketAuthorizedRequest,
 )
 
@@ -36,6 +39,7 @@ from mediaflow.buckets.policy import bucket_policy
 from mediaflow.media.binaries import ffmpeg_path, ffprobe_path, media_env
 from tests.e2e.conftest import Api, Project
 from tests.support.clips import make_clip
+from tests.support.sdks import mpc_client
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's
@@ -48,14 +52,10 @@ def project(api: Api) -> Project:
 
 
 def sdk(api: Api, project: Project) -> MpcClient:
-    """The vendor SDK pointed at the local stack; the token rides along as X-Auth-Token."""
-    client = (
-        MpcClient.new_builder()
-        .with_credentials(BasicCredentials("AK", "SK", project.project_id))
-        .with_endpoint(api.endpoint)
-        .build()
+    """The vendor SDK pointed at the local stack, signing with the project's access key."""
+    client: MpcClient = mpc_client(
+        api.endpoint, project.access_key_id, project.access_key_secret, project.project_id
     )
-    client.preset_headers = {"X-Auth-Token": project.token}
     return client
 
 
@@ -143,6 +143,34 @@ def test_remux_round_trip_between_two_authorized_buckets(
         "GET", f"/v1.0-ext/{project.project_id}/objects", other.token, params={"bucket": source}
     )
     assert theirs.status_code == 403  # another project's path: the authorizer denies
+
+
+def test_a_failed_remux_is_retried_then_deleted_through_the_sdk(
+    api: Api, project: Project, clip_dir: Path
+) -> None:
+    """MPEG-4 Part 2 video cannot go into HLS: the task fails with its code; the SDK's retry puts
+    it back in line (it fails again, the input being what it is), cancel refuses an ended task,
+    and delete removes the record."""
+    client = sdk(api, project)
+    media = api.ref("MediaBucket")
+    clip = make_clip(clip_dir, seconds=2, vcodec="mpeg4", audio=False)
+    api.aws("s3").upload_file(str(clip), media, f"outputs/{project.project_id}/src/old.mp4")
+    body = CreateRemuxTaskReq(
+        input=place(media, "src/old.mp4"),
+        output=place(media, "old-hls"),
+        output_param=RemuxOutputParam(format="HLS"),
+    )
+    task_id = client.create_remux_task(CreateRemuxTaskRequest(body=body)).task_id
+    failed = wait_remux(client, task_id)
+    assert (failed.status, failed.error_code) == ("FAILED", "MPC.10070")
+    client.create_retry_remux_task(CreateRetryRemuxTaskRequest(body=RemuxRetryReq(task_id=task_id)))
+    again = wait_remux(client, task_id)
+    assert (again.status, again.error_code) == ("FAILED", "MPC.10070")
+    with pytest.raises(ClientRequestException) as ended:
+        client.cancel_remux_task(CancelRemuxTaskRequest(task_id=task_id))
+    assert ended.value.status_code == 400
+    client.delete_remux_task(DeleteRemuxTaskRequest(task_id=task_id))
+    assert client.list_remux_task(ListRemuxTaskRequest(task_id=[task_id])).total == 0
 
 
 def _decrypt(data: bytes, key: bytes, iv: bytes) -> bytes:

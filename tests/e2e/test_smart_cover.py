@@ -232,4 +232,4 @@ def test_xxe_is_invalid_argument(api: Api, project: Project) -> None:
     assert (response.status_code, response.headers["Content-Type"]) == (400, "application/xml")
     root, error = parse(response)
     assert (root, error["Code"]) == ("Error", "InvalidArgument") and "root:" not in response.text
-    assert set(error) == {"Code", "Message", "RequestId", "TraceId"}
+    assert set(error) == {"Code", "Message", "Resource", "RequestId", "TraceId"}

@@ -177,9 +177,13 @@ def job_id_of(answer: Answer) -> str:
 
 
 def error_of(answer: Answer) -> tuple[int, str]:
-    assert answer.root == "Error" and set(answer.body) == {"Code", "Message", "RequestId", "TraceId"}, (
-        answer.text
-    )
+    assert answer.root == "Error" and set(answer.body) == {
+        "Code",
+        "Message",
+        "Resource",
+        "RequestId",
+        "TraceId",
+    }, answer.text
     return answer.status, str(answer.body["Code"])
 
 

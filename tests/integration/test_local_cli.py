@@ -72,8 +72,13 @@ def test_cli_prints_ready_writes_env_file_and_stops_cleanly(tmp_path: Path, stop
             "AWS_SECRET_ACCESS_KEY",
             "AWS_DEFAULT_REGION",
             "MEDIAFLOW_REGION",
+            "MEDIAFLOW_CI_ENDPOINT",
             "MEDIAFLOW_CONSOLE_URL",  # the template's bucket, topic and table join them when it has them
         }
+        assert (values["MEDIAFLOW_REGION"], values["MEDIAFLOW_CI_ENDPOINT"]) == (
+            "us-east-1",
+            "ci.mediaflow.test",
+        )
         assert f"MEDIAFLOW_TOKEN={values['MEDIAFLOW_TOKEN']}" in printed
         assert (values["MEDIAFLOW_PROJECT_ID"], values["MEDIAFLOW_TOKEN"]) == ("proj-demo", "good")
         assert env_file.stat().st_mode & 0o077 == 0  # it holds a token

@@ -102,7 +102,7 @@ def test_seed_003_query_by_task_id(core_env: MotoStack) -> None:
     assert status == 200
     assert body["total"] == 2 and body["is_truncated"] == 0
     task = body["task_array"][0]
-    assert task["task_id"] == int(made[0].id)
+    assert task["task_id"] == str(made[0].id)
     assert task["status"] == "WAITING"
     assert set(task) >= {
         "task_id",
@@ -132,7 +132,7 @@ def test_paging_total_and_truncation(core_env: MotoStack) -> None:
     made = [queue(project) for _ in range(23)]
     status, first = call("GET", project, query={"size": "10"})
     assert (status, first["total"], first["is_truncated"], len(first["task_array"])) == (200, 23, 1, 10)
-    assert [t["task_id"] for t in first["task_array"]] == [int(t.id) for t in reversed(made)][:10]
+    assert [t["task_id"] for t in first["task_array"]] == [str(t.id) for t in reversed(made)][:10]
     _, last = call("GET", project, query={"size": "10", "page": "2"})
     assert (last["is_truncated"], len(last["task_array"])) == (0, 3)
     _, beyond = call("GET", project, query={"size": "10", "page": "5"})
@@ -146,7 +146,7 @@ def test_status_and_time_filters(core_env: MotoStack) -> None:
     made = [queue(project) for _ in range(4)]
     tasks.cancel_task(project, made[1].id)
     _, canceled = call("GET", project, query={"status": "CANCELED"})
-    assert [t["task_id"] for t in canceled["task_array"]] == [int(made[1].id)]
+    assert [t["task_id"] for t in canceled["task_array"]] == [str(made[1].id)]
     assert canceled["total"] == 1
     _, waiting_tasks = call("GET", project, query={"status": "WAITING"})
     assert waiting_tasks["total"] == 3
@@ -154,7 +154,7 @@ def test_status_and_time_filters(core_env: MotoStack) -> None:
     moment = clock.parse_key_time(made[0].created_at)
     early = clock.compact(clock.now_minus(3600))
     _, window = call("GET", project, query={"start_time": early, "end_time": clock.compact(moment)})
-    assert int(made[0].id) in [t["task_id"] for t in window["task_array"]]
+    assert str(made[0].id) in [t["task_id"] for t in window["task_array"]]
     _, future = call("GET", project, query={"start_time": "29990101000000"})
     assert future == {"task_array": [], "is_truncated": 0, "total": 0}
 

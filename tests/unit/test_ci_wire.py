@@ -142,7 +142,13 @@ def test_ci_errors_in_json_have_the_same_structure() -> None:
     out = render(Family.CI, error, "RID", "host", "json")
     assert (out.status, out.content_type) == (400, "application/json")
     assert json.loads(out.body) == {
-        "Error": {"Code": "InvalidArgument", "Message": "bad <value>", "RequestId": "RID", "TraceId": "RID"}
+        "Error": {
+            "Code": "InvalidArgument",
+            "Message": "bad <value>",
+            "Resource": "host",
+            "RequestId": "RID",
+            "TraceId": "RID",
+        }
     }
     assert render(Family.CI, error, "RID", "host").content_type == "application/xml"
     assert (

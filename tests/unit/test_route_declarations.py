@@ -17,6 +17,7 @@ from local.template import Template
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = Template.load(REPO / "template.yaml")
+CATCH_ALL_RULE = "/.*"  # Powertools matches a rule as a regex: the unsupported-operation function
 FUNCTIONS = TEMPLATE.functions()
 
 
@@ -33,6 +34,9 @@ def _router_routes(function_id: str) -> set[tuple[str, str]]:
     for key in router._routes:  # Powertools keeps (rule, methods, ...) per declaration
         rule, methods = key[0], key[1]
         path = re.sub(r"<(\w+)>", r"{\1}", rule)  # Powertools' <name> is API Gateway's {name}
+        if path == CATCH_ALL_RULE:  # a regex rule: everything the greedy resources send
+            declared |= {("ANY", "/"), ("ANY", "/{proxy+}")}
+            continue
         declared |= {(method.upper(), path) for method in methods}
     return declared
 

@@ -119,6 +119,8 @@ class Settings(BaseModel):
     # Threads of each ffmpeg (decode, filters, encoders); 0 lets ffmpeg choose (one per vCPU).
     ffmpeg_threads: int = Field(0, alias="MEDIAFLOW_FFMPEG_THREADS", ge=0, le=64)
     transcode_work_dir: str = Field("/tmp", alias="MEDIAFLOW_WORK_DIR")  # noqa: S108 - Lambda's scratch space
+    # The KMS key that encrypts access key secrets (the vendors' SDK signatures need the secret).
+    access_key_kms_key: str = Field("", alias="MEDIAFLOW_ACCESS_KEY_KMS_KEY")
 
     # Family-specific groups, read from the same environment.
     ingest: IngestSettings

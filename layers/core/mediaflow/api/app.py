@@ -17,10 +17,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
+from mediaflow.access_keys.body_check import check_body
 from mediaflow.api import boundary
 from mediaflow.api.boundary import BodyRule, rule_for
 from mediaflow.api.families import (
     Family,
+    FamilyError,
     Rendered,
     forbidden,
     internal,
@@ -40,7 +42,8 @@ def request_id(app: APIGatewayRestResolver) -> str:
 
 
 def caller_project(app: APIGatewayRestResolver) -> str:
-    """The project the authorizer resolved from the caller's token."""
+    """The project the authorizer resolved from the caller's token or access key (the SDK routes
+    without ``{project_id}`` in their path, ``/acs/<Action>`` and CI's ``/jobs``..., rely on it)."""
     authorizer = app.current_event.request_context.authorizer
     value = authorizer.get("project_id") if authorizer else None
     return str(value or "")
@@ -54,13 +57,20 @@ def project_guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) 
     return next_middleware(app)
 
 
+def body_guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """The half of a signature check that needs the body (the authorizer never sees it)."""
+    check_body(app.current_event.raw_event)
+    return next_middleware(app)
+
+
 def _rendered(family: Family, error: ApiError, event: Mapping[str, Any]) -> Rendered:
     headers = {str(k).lower(): str(v or "") for k, v in (event.get("headers") or {}).items()}
     body = None if event.get("isBase64Encoded") else event.get("body")
     wanted = {"Accept": headers.get("accept", ""), "Content-Type": headers.get("content-type", "")}
     fmt = negotiate(wanted, body) if family is Family.CI else "xml"
     request = str((event.get("requestContext") or {}).get("requestId") or "")
-    return render(family, error, request, headers.get("host") or "mediaflow", fmt)
+    host = headers.get("host") or "mediaflow"
+    return render(family, error, request, host, fmt, resource=host + str(event.get("path") or ""))
 
 
 def _answer(app: APIGatewayRestResolver, family: Family, error: ApiError) -> Response:
@@ -72,12 +82,12 @@ def build_resolver(family: Family, *routers: Router) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
-    app.use(middlewares=[project_guard])
+    app.use(middlewares=[project_guard, body_guard])
 
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         logger.info("request refused", extra={"code": exc.code, "status": exc.status})
-        return _answer(app, family, exc)
+        return _answer(app, exc.family if isinstance(exc, FamilyError) else family, exc)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:

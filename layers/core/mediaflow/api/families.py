@@ -2,8 +2,9 @@
 
 - VOD (Alibaba): HTTP status + ``{"RequestId", "HostId", "Code", "Message"}``
 - MPC (Huawei):  HTTP status + ``{"error_code": "MPC.xxxxx", "error_msg": "..."}``
-- CI (Tencent):  HTTP status + ``<Error><Code/><Message/><RequestId/><TraceId/></Error>``, or the
-  same structure in JSON (``{"Error": {...}}``) when ``negotiate`` says the caller speaks JSON
+- CI (Tencent):  HTTP status + ``<Error><Code/><Message/><Resource/><RequestId/><TraceId/></Error>``,
+  or the same structure in JSON (``{"Error": {...}}``) when ``negotiate`` says the caller speaks JSON.
+  cos-python-sdk-v5 reads Code, Message, Resource and RequestId and fails on an error missing any.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ class Family(StrEnum):
 
 
 WireFormat = Literal["xml", "json"]
+
+
+class FamilyError(ApiError):
+    """An answer in one family's shape whatever function raises it (a signature refusal, an
+    operation Mediaflow lacks): the caller's SDK decides the family, not the route."""
+
+    def __init__(self, family: Family, status: int, code: str, message: str) -> None:
+        super().__init__(status, code, message)
+        self.family = family
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,9 @@ def negotiate(headers: Mapping[str, str], body: str | None = None) -> WireFormat
     return "json" if (body or "").lstrip().startswith("{") else "xml"
 
 
-def render(family: Family, error: ApiError, request_id: str, host: str, fmt: WireFormat = "xml") -> Rendered:
+def render(
+    family: Family, error: ApiError, request_id: str, host: str, fmt: WireFormat = "xml", resource: str = ""
+) -> Rendered:
     if family is Family.VOD:
         body = {"RequestId": request_id, "HostId": host, "Code": error.code, "Message": error.message}
         return Rendered(error.status, "application/json", json.dumps(body))
@@ -98,12 +110,14 @@ def render(family: Family, error: ApiError, request_id: str, host: str, fmt: Wir
         fields = {
             "Code": error.code,
             "Message": error.message,
+            "Resource": resource or host,
             "RequestId": request_id,
             "TraceId": request_id,
         }
         return Rendered(error.status, "application/json", json.dumps({"Error": fields}))
     xml = (
         f"<Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        f"<Resource>{escape(resource or host)}</Resource>"
         f"<RequestId>{escape(request_id)}</RequestId><TraceId>{escape(request_id)}</TraceId></Error>"
     )
     return Rendered(error.status, "application/xml", xml)

@@ -139,8 +139,8 @@ def describe(
 ) -> dict[str, Any]:
     """DescribeMediaQueues over the project's one queue."""
     number, size = _page(page_number, "pageNumber", 1, 100_000), _page(page_size, "pageSize", 10, 100)
-    if state not in (None, "", "Active", "Paused"):
-        raise invalid("state must be Active or Paused")
+    if state not in (None, "", "All", "Active", "Paused"):  # cos-python-sdk-v5 sends All by default
+        raise invalid("state must be All, Active or Paused")
     if category not in (None, "", *CATEGORIES):
         raise invalid(f"category must be one of {', '.join(CATEGORIES)}")
     ids = [i.strip() for i in (queue_ids or "").split(",") if i.strip()]
@@ -149,7 +149,7 @@ def describe(
     queue = ensure(project_id)
     matches = (
         (not ids or queue.id in ids)
-        and state in (None, "", queue.status)
+        and state in (None, "", "All", queue.status)
         and category in (None, "", "CateAll", views.QUEUE_CATEGORY)
     )
     listed = [views.queue_view(queue)] if matches and number == 1 else []

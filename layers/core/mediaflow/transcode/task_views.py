@@ -35,7 +35,8 @@ def task_view(record: Record[TaskDoc], progress: int | None = None) -> dict[str,
     doc = record.doc
     source, out = locations(record)
     return {
-        "task_id": doc.task_id,
+        # String, as the seed's table and huaweicloudsdkmpc's model say (its example prints a number)
+        "task_id": str(doc.task_id),
         "status": record.status,
         "progress": doc.progress if progress is None else progress,
         "create_time": _compact(record.created_at),
