@@ -33,7 +33,7 @@ ffmpeg: $(FFMPEG_DIR)/bin/ffprobe $(FFMPEG_DIR)/fonts/DejaVuSans.ttf
 CONSOLE_VENDOR := console/vendor/hls.min.js
 console: $(CONSOLE_VENDOR)
 
-$(CONSOLE_VENDOR): console/package.json console/package-lock.json
+$(CONSOLE_VENDOR): console/package.json console/package-lock.json | node
 	cd console && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p console/vendor
 	cp console/node_modules/hls.js/dist/hls.min.js console/node_modules/hls.js/LICENSE console/vendor/
@@ -51,8 +51,10 @@ browser:
 $(FFMPEG_DIR)/bin/ffprobe $(FFMPEG_DIR)/fonts/DejaVuSans.ttf:
 	$(MAKE) -C layers/ffmpeg build-FfmpegLayer ARTIFACTS_DIR=$(CURDIR)/$(FFMPEG_DIR) PIP="$(CURDIR)/$(PY) -m pip"
 
-node:  ## a unit test runs the template's CloudFront Function (the SDK endpoint's edge) in node
-	@command -v node >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nodejs >/dev/null)
+# node runs the template's CloudFront Function in a unit test; npm fetches the console's hls.js.
+node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -21,7 +21,7 @@ def extract(project: str, body: dict) -> tuple[int, dict]:
 
 def make_vfr(directory: Path) -> Path:
     """Variable frame rate: 10 fps for 2 s then 30 fps for 2 s, one stream (MP4 keeps the times)."""
-    path = directory / "vfr.mp4"
+    path = directory / "vfr-10-then-30fps-4s.mp4"  # a name of its own: the directory is shared
     if not path.exists():
         graph = "[0:v][1:v]concat=n=2:v=1[v]"
         run_ffmpeg(

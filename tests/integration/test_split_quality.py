@@ -172,7 +172,7 @@ def test_variable_frame_rate_keeps_every_frame_in_order(
     core_env: MotoStack, clip_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project, _ = create_project("quality-vfr")
-    clip = clip_dir / "vfr.mp4"
+    clip = clip_dir / "vfr-10-then-30fps-10s.mp4"  # a name of its own: clip_dir is shared
     if not clip.exists():  # 10 fps for 5 s, then 30 fps for 5 s: a variable frame rate
         run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=480x270:rate=30:duration=10",
                     "-vf", "select='gte(n\\,150)+not(mod(n\\,3))'", "-fps_mode", "vfr",
