@@ -73,6 +73,35 @@ def write_state_file(path: Path, state: dict[str, object]) -> None:
     path.write_text(json.dumps(state, indent=1) + "\n", encoding="utf-8")
 
 
+def local_env(stack: LocalStack, project: dict[str, str] | None, ci_endpoint: str) -> dict[str, str]:
+    """What `make run` writes to .mediaflow/local.env: the endpoint, the demo project's credentials,
+    the AWS endpoint, and the names a deployment's stack outputs give (bucket, topic, table)."""
+    values = {"MEDIAFLOW_ENDPOINT": stack.endpoint}
+    if project is not None:
+        values.update(MEDIAFLOW_PROJECT_ID=project["project_id"], MEDIAFLOW_TOKEN=project["token"])
+        if project.get("signing_secret"):
+            values["MEDIAFLOW_SIGNING_SECRET"] = project["signing_secret"]
+        if project.get("access_key_id"):  # the vendors' SDKs sign with these
+            values["MEDIAFLOW_ACCESS_KEY_ID"] = project["access_key_id"]
+            values["MEDIAFLOW_ACCESS_KEY_SECRET"] = project["access_key_secret"]
+    env = stack.aws_env
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        values[key] = env[key]
+    ids = stack.physical_ids
+    values.update({key: ids[logical] for key, logical in LOCAL_ENV_REFS.items() if logical in ids})
+    values.update(
+        MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"],
+        # Tencent CI's SDK addresses <bucket>.<suffix> (on this gateway's port)
+        MEDIAFLOW_CI_ENDPOINT=ci_endpoint,
+        MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/",
+    )
+    shared = stack.admin_env()  # what `python -m mediaflow.admin` needs (bucket-policy, ...)
+    for key in ("MEDIAFLOW_ACCOUNT_ID", "MEDIAFLOW_STACK_NAME"):
+        if key in shared:
+            values[key] = shared[key]
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["invoke"]:
@@ -108,33 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         stack.start()
-        values = {"MEDIAFLOW_ENDPOINT": stack.endpoint}
+        created: dict[str, str] | None = None
         if args.demo_project:
             try:
                 created = stack.create_project_doc(args.demo_project)
-                values.update(MEDIAFLOW_PROJECT_ID=created["project_id"], MEDIAFLOW_TOKEN=created["token"])
-                if created.get("signing_secret"):
-                    values["MEDIAFLOW_SIGNING_SECRET"] = created["signing_secret"]
-                if created.get("access_key_id"):  # the vendors' SDKs sign with these
-                    values["MEDIAFLOW_ACCESS_KEY_ID"] = created["access_key_id"]
-                    values["MEDIAFLOW_ACCESS_KEY_SECRET"] = created["access_key_secret"]
             except AdminUnavailable as exc:
                 logging.warning("no demo project: mediaflow.admin is not importable (%s)", exc)
-        env = stack.aws_env
-        for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
-            values[key] = env[key]
-        ids = stack.physical_ids
-        values.update({key: ids[logical] for key, logical in LOCAL_ENV_REFS.items() if logical in ids})
-        values.update(
-            MEDIAFLOW_REGION=env["AWS_DEFAULT_REGION"],
-            # Tencent CI's SDK addresses <bucket>.<suffix> (on this gateway's port)
-            MEDIAFLOW_CI_ENDPOINT=args.ci_endpoint,
-            MEDIAFLOW_CONSOLE_URL=f"{stack.endpoint}/console/",
-        )
-        shared = stack.admin_env()  # what `python -m mediaflow.admin` needs (bucket-policy, ...)
-        for key in ("MEDIAFLOW_ACCOUNT_ID", "MEDIAFLOW_STACK_NAME"):
-            if key in shared:
-                values[key] = shared[key]
+        values = local_env(stack, created, args.ci_endpoint)
         write_env_file(args.env_file, values)
         write_state_file(args.env_file.with_name(STATE_FILE), stack.state())
         print("\n".join(f"{k}={v}" for k, v in values.items()))

@@ -252,9 +252,12 @@ def is_binary(content_type: str | None, body: bytes, binary_types: tuple[str, ..
         return False
     ctype = (content_type or "").split(";")[0].strip().lower()
     if binary_types:
-        return any(_wildcard(t.lower()).fullmatch(ctype) for t in binary_types)
-    if ctype and not any(marker in ctype for marker in TEXT_TYPES):
+        if any(_wildcard(t.lower()).fullmatch(ctype) for t in binary_types):
+            return True
+    elif ctype and not any(marker in ctype for marker in TEXT_TYPES):
         return True
+    # A body that is not UTF-8 cannot be a text event here; it goes base64-encoded (API Gateway
+    # would pass it on mangled), so the function's input boundary sees the bytes and refuses them.
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:

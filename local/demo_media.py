@@ -1,9 +1,10 @@
 """``python -m local.demo_media clip|logo``: make a small test file with the layer's ffmpeg, store it
 in the demo project's own prefix of the local stack's bucket and print its object key.
 
-For the README's examples: it reads ``.mediaflow/local.env`` (written by ``make run``) itself, so
-a shell block needs nothing but this call. ``clip``: 10 s of 640x360 testsrc2 with a 440 Hz tone
-(H.264/AAC MP4); ``logo``: a 96x32 PNG.
+For the README's examples: it takes the stack's values from the environment when a block has
+exported them, else reads ``.mediaflow/local.env`` (written by ``make run``) in the current
+directory or the repository, so a shell block needs nothing but this call.
+``clip``: 10 s of 640x360 testsrc2 with a 440 Hz tone (H.264/AAC MP4); ``logo``: a 96x32 PNG.
 """
 
 from __future__ import annotations
@@ -31,16 +32,25 @@ MEDIA = {
 }
 
 
-def _env(path: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
-    return {key: value for key, value in pairs}
+NEEDED = ("MEDIAFLOW_PROJECT_ID", "MEDIAFLOW_BUCKET", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")
+
+
+def _env() -> dict[str, str]:
+    if all(os.environ.get(name) for name in NEEDED):
+        return dict(os.environ)
+    for folder in (Path.cwd(), REPO):
+        path = folder / ".mediaflow" / "local.env"
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            return dict(line.split("=", 1) for line in lines if "=" in line)
+    raise SystemExit("no .mediaflow/local.env: start the local stack with `make run` first")
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in MEDIA:
         print(f"usage: python -m local.demo_media {'|'.join(MEDIA)}", file=sys.stderr)
         return 2
-    env = _env(REPO / ".mediaflow" / "local.env")
+    env = _env()
     name, args = MEDIA[argv[0]]
     key = f"outputs/{env['MEDIAFLOW_PROJECT_ID']}/demo/{name}"
     with tempfile.TemporaryDirectory() as scratch:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from local.__main__ import STATE_FILE, write_env_file, write_state_file
+from local.__main__ import CI_ENDPOINT, STATE_FILE, local_env, write_env_file, write_state_file
 from tests.e2e.conftest import REPO, Api
 
 SKIP = "# not run by the README test"
@@ -65,22 +65,7 @@ def workdir(api: Api, tmp_path: Path) -> Path:
     mediaflow = view / ".mediaflow"
     mediaflow.mkdir()
     (mediaflow / "layers").symlink_to(REPO / ".mediaflow" / "layers")
-    created = api.stack.create_project_doc("readme")
-    ids, env = api.stack.physical_ids, api.stack.aws_env
-    values = {
-        "MEDIAFLOW_ENDPOINT": api.endpoint,
-        "MEDIAFLOW_PROJECT_ID": created["project_id"],
-        "MEDIAFLOW_TOKEN": created["token"],
-        **{
-            k: env[k]
-            for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
-        },
-        "MEDIAFLOW_BUCKET": ids["MediaBucket"],
-        "MEDIAFLOW_REGION": env["AWS_DEFAULT_REGION"],
-        "EVENTS_TOPIC_ARN": ids["EventsTopic"],
-        "MEDIAFLOW_TABLE": ids["MediaTable"],
-        "MEDIAFLOW_CONSOLE_URL": f"{api.endpoint}/console/",
-    }
+    values = local_env(api.stack, api.stack.create_project_doc("readme"), CI_ENDPOINT)
     write_env_file(mediaflow / "local.env", values)
     write_state_file(mediaflow / STATE_FILE, api.stack.state())
     return view

@@ -238,7 +238,7 @@ def test_malformed_ci_documents_are_ci_errors(
         ((root, error),) = response.json().items()
     else:
         root, error = xmlcodec.loads(response.text)
-    assert root == "Error" and set(error) == {"Code", "Message", "RequestId", "TraceId"}
+    assert root == "Error" and set(error) == {"Code", "Message", "Resource", "RequestId", "TraceId"}
     assert error["Code"] == ("InvalidContent" if status == 413 else "InvalidArgument")
 
 
