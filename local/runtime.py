@@ -31,6 +31,10 @@ fn_log = logging.getLogger("local.functions")
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 HOST_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
 INIT_TIMEOUT = 30.0
+# Every function here shares one moto whose DynamoDB runs one call at a time (see moto_server.py)
+# and two cores, so a call AWS answers in milliseconds can wait seconds behind a crowd. Timeouts
+# below this floor (the authorizer's 5 s) are raised to it locally; longer ones are kept as written.
+LOCAL_MIN_TIMEOUT_S = 15.0
 
 
 @dataclass
@@ -128,7 +132,8 @@ class Worker:
 
     def invoke(self, event: Any, request_id: str) -> Invocation:
         started = time.monotonic()
-        deadline_ms = int((time.time() + self.fn.timeout) * 1000)
+        timeout = max(self.fn.timeout, LOCAL_MIN_TIMEOUT_S)
+        deadline_ms = int((time.time() + timeout) * 1000)
         request = {"request_id": request_id, "deadline_ms": deadline_ms, "event": event}
         try:
             self._requests.write(json.dumps(request).encode() + b"\n")
@@ -136,15 +141,14 @@ class Worker:
         except (BrokenPipeError, OSError):
             return Invocation(request_id, error=self._exit_error())
         try:
-            message = self._responses.get(timeout=self.fn.timeout)
+            message = self._responses.get(timeout=timeout)
         except queue.Empty:
             self.kill()
             error = {
                 "errorType": "Sandbox.Timedout",
-                "errorMessage": f"RequestId: {request_id} Error: "
-                f"Task timed out after {self.fn.timeout:.2f} seconds",
+                "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds",
             }
-            return Invocation(request_id, error=error, duration_ms=self.fn.timeout * 1000)
+            return Invocation(request_id, error=error, duration_ms=timeout * 1000)
         duration = (time.monotonic() - started) * 1000
         if message is None:
             return Invocation(request_id, error=self._exit_error(), duration_ms=duration)

@@ -39,7 +39,7 @@ from mediaflow.buckets.policy import bucket_policy
 from mediaflow.media.binaries import ffmpeg_path, ffprobe_path, media_env
 from tests.e2e.conftest import Api, Project
 from tests.support.clips import make_clip
-from tests.support.sdks import mpc_client
+from tests.support.sdks import mpc_client, next_second
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's
@@ -115,6 +115,7 @@ def test_remux_round_trip_between_two_authorized_buckets(
     found = client.list_all_obs_obj_list(ListAllObsObjListRequest(bucket=source, prefix="raw/")).objects
     assert [o.file_name for o in found] == ["raw/talk.mp4"]
 
+    next_second()  # the refused request again, now allowed: not a replay
     hls = wait_remux(client, client.create_remux_task(CreateRemuxTaskRequest(body=body)).task_id)
     assert hls.status == "SUCCEED", hls
     assert hls.output.file_name == "talk.m3u8" and hls.output_metadata.video[0].codec == "H264"

@@ -19,7 +19,7 @@ from huaweicloudsdkmpc.v1 import model as m
 from local.template import Template
 from tests.e2e.conftest import Api, Project
 from tests.support.clips import make_clip
-from tests.support.sdks import mpc_client
+from tests.support.sdks import mpc_client, next_second
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,6 +75,7 @@ def test_transcoding_templates_create_list_update_delete(mpc: Any) -> None:
     assert renamed.template_array[0].template.template_name == "sdk_240p_v2"
     mpc.delete_template(m.DeleteTemplateRequest(template_id=created.template_id))
     assert mpc.list_template(m.ListTemplateRequest(template_id=[created.template_id])).total == 0
+    next_second()  # the same DELETE again: not a replay
     with pytest.raises(ClientRequestException) as refused:
         mpc.delete_template(m.DeleteTemplateRequest(template_id=created.template_id))
     assert refused.value.error_code == "MPC.10089"

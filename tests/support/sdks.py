@@ -55,3 +55,12 @@ def ci_client(endpoint: str, access_key_id: str, access_key_secret: str, retry: 
         Scheme="http",
     )
     return CosS3Client(config, retry=retry)
+
+
+def next_second() -> None:
+    """Wait until the clock enters a new second. A Huawei or Tencent signature carries no nonce,
+    so the authorizer refuses a second identical write signed within the same second as a replay
+    (APIGW.0301): a test that repeats a write on purpose waits first, as a real retry would."""
+    import time
+
+    time.sleep(1.05 - time.time() % 1)
