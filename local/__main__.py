@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from local.runtime import MIN_TIMEOUT_ENV
 from local.stack import AdminUnavailable, LocalStack
 
 REPO = Path(__file__).resolve().parent.parent
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    os.environ.setdefault(MIN_TIMEOUT_ENV, "15")  # one shared moto: see local/runtime.py
     extra_env = {"MEDIAFLOW_ALLOW_LOOPBACK": "true"} if args.allow_loopback_callbacks else {}
     overrides = dict(p.split("=", 1) for p in args.parameter)
     stack = LocalStack(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import boto3
 import pytest
 import requests
 
+from local.runtime import MIN_TIMEOUT_ENV
 from local.stack import LocalStack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,6 +83,7 @@ def api() -> Iterator[Api]:
     # A 30 s transcoding invocation: a minute of 720p does not fit one, so it is split (the e2e
     # split test); the other tests' clips are seconds long and run in one pass.
     short = {"TranscodeWorkerTimeout": 30}
+    os.environ.setdefault(MIN_TIMEOUT_ENV, "15")  # as `python -m local` does (local/runtime.py)
     with LocalStack(REPO, extra_env=fast_callbacks, parameter_overrides=short) as stack:
         yield Api(stack)
 

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 
 from tests.e2e.conftest import Api, Project
 from tests.support.clips import make_clip, make_large_clip, make_text_file
+from tests.support.uploads import s3_for
 
 MIB = 1024 * 1024
 
@@ -42,14 +42,7 @@ def create(api: Api, project: Project, **fields: Any) -> dict[str, Any]:
 
 def s3_with(answer: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     address, auth = decode(answer)
-    client = boto3.client(
-        "s3",
-        endpoint_url=address["Endpoint"],
-        region_name=address["Region"],
-        aws_access_key_id=auth["AccessKeyId"],
-        aws_secret_access_key=auth["AccessKeySecret"],
-        aws_session_token=auth["SecurityToken"],
-    )
+    client = s3_for(address, auth)
     return client, address
 
 

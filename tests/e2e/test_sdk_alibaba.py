@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_vod20170321 import models as vod
@@ -21,6 +20,7 @@ from tests.e2e.conftest import Api, Project
 from tests.integration.test_ingest_source import serve_sources
 from tests.support.clips import make_clip
 from tests.support.sdks import vod_client
+from tests.support.uploads import s3_for
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +40,7 @@ def decoded(body: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 def upload(body: Any, clip: Path) -> None:
     """What a VOD client does with the answer: S3 stands where OSS stood (Endpoint, Bucket, FileName)."""
     address, auth = decoded(body)
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=address["Endpoint"],
-        region_name=address["Region"],
-        aws_access_key_id=auth["AccessKeyId"],
-        aws_secret_access_key=auth["AccessKeySecret"],
-        aws_session_token=auth["SecurityToken"],
-    )
+    s3 = s3_for(address, auth)
     s3.upload_file(str(clip), address["Bucket"], address["FileName"])
 
 

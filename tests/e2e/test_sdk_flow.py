@@ -10,7 +10,6 @@ import json
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 from alibabacloud_vod20170321 import models as vod
 from huaweicloudsdkmpc.v1 import model as mpc_model
@@ -20,6 +19,7 @@ from tests.e2e.conftest import Api
 from tests.support.clips import make_clip
 from tests.support.receiver import receiver
 from tests.support.sdks import ci_client, mpc_client, vod_client
+from tests.support.uploads import s3_for
 
 
 def _poll(read, done, timeout_s: float = 120):  # type: ignore[no-untyped-def]
@@ -43,14 +43,7 @@ def test_upload_transcode_query_covers_and_callbacks_through_the_sdks(api: Api, 
         ).body
         address = json.loads(base64.b64decode(created.upload_address))
         auth = json.loads(base64.b64decode(created.upload_auth))
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=address["Endpoint"],
-            region_name=address["Region"],
-            aws_access_key_id=auth["AccessKeyId"],
-            aws_secret_access_key=auth["AccessKeySecret"],
-            aws_session_token=auth["SecurityToken"],
-        )
+        s3 = s3_for(address, auth)
         s3.upload_file(
             str(make_clip(clip_dir, seconds=3, width=640, height=360)), address["Bucket"], address["FileName"]
         )

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 
@@ -21,6 +20,7 @@ from tests.support.aws import MotoStack
 from tests.support.clips import make_clip, make_large_clip, make_text_file
 from tests.support.functions import load_function
 from tests.support.lambda_events import FakeContext, api_event, sqs_event
+from tests.support.uploads import s3_for
 
 MIB = 1024 * 1024
 
@@ -61,14 +61,7 @@ def decode(created: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def upload(created: dict[str, Any], path: Path) -> None:
     """Exactly what a client does: decoded credentials, decoded endpoint, the transfer manager."""
     address, auth = decode(created)
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=address["Endpoint"],
-        region_name=address["Region"],
-        aws_access_key_id=auth["AccessKeyId"],
-        aws_secret_access_key=auth["AccessKeySecret"],
-        aws_session_token=auth["SecurityToken"],
-    )
+    s3 = s3_for(address, auth)
     config = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB)
     s3.upload_file(str(path), address["Bucket"], address["FileName"], Config=config)
 
