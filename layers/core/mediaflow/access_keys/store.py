@@ -17,6 +17,7 @@ from typing import Any
 from mediaflow import aws, clock
 from mediaflow.access_keys import crypto
 from mediaflow.errors import Conflict, NotFound
+from mediaflow.records import store
 from mediaflow.settings import get_settings
 
 MAX_ACTIVE = 2
@@ -129,7 +130,11 @@ def create(project_id: str, description: str = "") -> tuple[AccessKey, str]:
         "Item": item,
         "ConditionExpression": "attribute_not_exists(pk)",
     }
-    _transact([_counter_update(project_id, +1), {"Put": put}], project_id)
+    try:
+        _transact([_counter_update(project_id, +1), {"Put": put}], project_id)
+    except Conflict:
+        if not store.landed(put):  # else a retried transaction that had gone through
+            raise
     return key, secret
 
 

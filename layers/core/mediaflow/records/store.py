@@ -99,7 +99,7 @@ def create(record: Record[D]) -> Record[D]:
         try:
             _ddb().put_item(**put)
         except _ddb().exceptions.ConditionalCheckFailedException as exc:
-            if not _already_written(put):
+            if not landed(put):
                 raise Conflict(f"{record.kind.value} {record.id} exists") from exc
         return stamped
     try:
@@ -107,15 +107,15 @@ def create(record: Record[D]) -> Record[D]:
     except _ddb().exceptions.TransactionCanceledException as exc:
         if not _cancelled_by_condition(exc):
             raise
-        if not _already_written(put):
+        if not landed(put):
             raise Conflict(f"{record.kind.value} {record.id} exists") from exc
     return stamped
 
 
-def _already_written(put: dict[str, Any]) -> bool:
-    """True when the item found is exactly the one being created: botocore retried a write that
-    had landed (a timeout). DynamoDB itself dedupes a retried transaction by its client token;
-    moto does not, and a bare put has no token."""
+def landed(put: dict[str, Any]) -> bool:
+    """True when the item a conditional Put refused is exactly the one it carries: botocore retried
+    a write that had landed (a timeout). DynamoDB itself dedupes a retried transaction by its
+    client token; moto does not, and a bare put has no token."""
     item = put["Item"]
     found = (
         _ddb()
