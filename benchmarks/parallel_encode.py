@@ -92,6 +92,8 @@ def _stack_run(workers: int, clip: Path) -> float:
         if listed["status"] != "SUCCEEDED":
             raise SystemExit(f"the task ended {listed['status']}: {listed.get('description')}")
         print(f"  {workers} worker(s): {wall:.1f} s, {listed['transcode_detail']['chunks']} chunks")
+        # moto keeps its backends in this process: the next stack must start from nothing
+        requests.post(f"{stack.aws_env['AWS_ENDPOINT_URL']}/moto-api/reset", timeout=60)
         return wall
 
 
