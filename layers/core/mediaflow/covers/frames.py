@@ -304,7 +304,7 @@ class _Feeder:
         try:
             self.feed(self.stdin)
         except (BrokenPipeError, ValueError):
-            pass  # ffmpeg exited (failed, or was killed at the deadline): its own error says why
+            return  # ffmpeg exited (failed, or was killed at the deadline): its own error says why
         except Exception as exc:  # a source read failed: reported after ffmpeg has been reaped
             self.error = exc
         finally:
