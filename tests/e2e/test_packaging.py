@@ -4,6 +4,7 @@ segments play after decryption with the key the key route serves."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import time
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alibabacloud_tea_openapi.exceptions import ClientException
+from alibabacloud_vod20170321 import models as vod
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
@@ -38,8 +41,10 @@ from local.template import STACK_NAME
 from mediaflow.buckets.policy import bucket_policy
 from mediaflow.media.binaries import ffmpeg_path, ffprobe_path, media_env
 from tests.e2e.conftest import Api, Project
+from tests.e2e.test_transcoding import GROUP
 from tests.support.clips import make_clip
-from tests.support.sdks import mpc_client, next_second
+from tests.support.sdks import mpc_client, next_second, vod_client
+from tests.support.uploads import s3_for
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's
@@ -251,3 +256,53 @@ def test_encrypted_hls_plays_after_decryption_and_shows_in_detail_and_usage(
         ListStatSummaryRequest(start_time=today, end_time=today, stat_type="transcode_task_number")
     )
     assert usage.total >= 1 and usage.summary[0].date == time.strftime("%Y/%m/%d", time.gmtime())
+
+
+def test_an_upload_into_an_authorized_bucket_is_transcoded_beside_it_through_vod_sdk(
+    api: Api, project: Project, clip_dir: Path
+) -> None:
+    """CreateUploadVideo with StorageLocation (Alibaba's SDK, unchanged): the credentials write into
+    the user's bucket, the grant's notification brings the upload to Mediaflow, and the template
+    group's renditions land in the same bucket; after a revoke the location is refused."""
+    bucket = user_bucket(api, project)
+    mpc = sdk(api, project)
+    mpc.update_bucket_authorized(
+        UpdateBucketAuthorizedRequest(body=BucketAuthorizedReq(bucket=bucket, operation="1"))
+    )
+    response = api.call(
+        "POST", f"/v1/{project.project_id}/template_group/transcodings", project.token, json=GROUP
+    )
+    assert response.status_code in (200, 201), response.text
+    group = response.json()["template_group"]["group_id"]
+
+    vod_sdk = vod_client(api.endpoint, project.access_key_id, project.access_key_secret)
+    request = vod.CreateUploadVideoRequest(
+        title="in my bucket", file_name="mine.mp4", storage_location=bucket, template_group_id=group
+    )
+    created = vod_sdk.create_upload_video(request).body
+    address = json.loads(base64.b64decode(created.upload_address))
+    auth = json.loads(base64.b64decode(created.upload_auth))
+    assert address["Bucket"] == bucket
+    s3_for(address, auth).upload_file(
+        str(make_clip(clip_dir, seconds=4, width=640, height=360)), bucket, address["FileName"]
+    )
+
+    deadline = time.monotonic() + 120
+    while True:
+        video = vod_sdk.get_video_info(vod.GetVideoInfoRequest(video_id=created.video_id)).body.video
+        if video.status in ("Normal", "TranscodeFail", "UploadFail") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert video.status == "Normal" and video.storage_location.endswith("/" + bucket)
+    out_dir = f"outputs/{project.project_id}/videos/{created.video_id}/"
+    s3 = api.aws("s3")
+    written = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=out_dir).get("Contents", [])]
+    assert any(k.endswith(".m3u8") for k in written) and any(k.endswith(".ts") for k in written), written
+    assert s3.list_objects_v2(Bucket=api.ref("MediaBucket"), Prefix=out_dir).get("KeyCount", 0) == 0
+
+    mpc.update_bucket_authorized(
+        UpdateBucketAuthorizedRequest(body=BucketAuthorizedReq(bucket=bucket, operation="0"))
+    )
+    with pytest.raises(ClientException) as refused:
+        vod_sdk.create_upload_video(request)
+    assert refused.value.code == "InvalidStorage.NotFound"

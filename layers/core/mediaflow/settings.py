@@ -85,6 +85,8 @@ class Settings(BaseModel):
     stack_name: str = Field("mediaflow", alias="MEDIAFLOW_STACK_NAME")
     region: str = Field("us-east-1", alias="AWS_REGION")
     upload_role_arn: str = Field("", alias="MEDIAFLOW_UPLOAD_ROLE_ARN")
+    # Where an authorized bucket's upload notifications go (the grant writes them; see buckets.grants).
+    upload_events_queue_arn: str = Field("", alias="MEDIAFLOW_UPLOAD_EVENTS_QUEUE_ARN")
     upload_credential_seconds: int = Field(3000, alias="MEDIAFLOW_UPLOAD_CREDENTIAL_SECONDS", ge=900, le=3600)
     # Where clients send uploads. Empty: the regional S3 endpoint. The local stack sets moto's URL.
     s3_public_endpoint: str = Field("", alias="MEDIAFLOW_S3_PUBLIC_ENDPOINT")

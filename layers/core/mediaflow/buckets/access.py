@@ -15,6 +15,7 @@ from collections.abc import Callable
 from mediaflow.buckets.records import BucketGrantDoc
 from mediaflow.errors import NotFound
 from mediaflow.records import store
+from mediaflow.records.model import Record
 from mediaflow.records.states import GrantState
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
@@ -25,12 +26,16 @@ PROBE_PREFIX = "mediaflow-probe/"
 Invalid = Callable[[str], Exception]
 
 
-def is_authorized(project_id: str, bucket: str) -> bool:
+def _grant(project_id: str, bucket: str) -> Record[BucketGrantDoc] | None:
     try:
-        grant = store.get(BucketGrantDoc, project_id, bucket)
+        return store.get(BucketGrantDoc, project_id, bucket)
     except NotFound:
-        return False
-    return grant.status == GrantState.AUTHORIZED
+        return None
+
+
+def is_authorized(project_id: str, bucket: str) -> bool:
+    grant = _grant(project_id, bucket)
+    return grant is not None and grant.status == GrantState.AUTHORIZED
 
 
 def resolve_bucket(
@@ -72,3 +77,17 @@ def revoked_among(project_id: str, *names: str | None) -> str | None:
     """The first of a queued job's buckets this project no longer may use (a worker checks before
     it starts, so revoking also stops tasks that were waiting); None when all may be used."""
     return next((b for b in names if b is not None and not is_authorized(project_id, b)), None)
+
+
+def upload_refusal(project_id: str, bucket: str) -> str | None:
+    """Why uploads may not go into ``bucket`` for this project (None: they may).
+
+    Uploads need more than tasks: the bucket must also report new objects to Mediaflow, which the
+    grant arranged (or recorded S3's refusal of)."""
+    grant = _grant(project_id, bucket)
+    if grant is None or grant.status != GrantState.AUTHORIZED:
+        return f"{bucket[:63]} is neither the media bucket nor a bucket this project authorized"
+    if not grant.doc.upload_events:
+        why = grant.doc.upload_events_error or "unknown"
+        return f"{bucket} does not report uploads to Mediaflow (its notification could not be set: {why})"
+    return None

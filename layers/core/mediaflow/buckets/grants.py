@@ -5,8 +5,11 @@ HeadBucket (it exists, we may reach it, its region is ours), its policy names th
 ``policy``: the owner meant it for this project), and a probe object under ``mediaflow-probe/`` is
 written, read back and removed. Only then is the grant recorded, together with an owner item
 ``BUCKET#<name>`` in one transaction, so one bucket belongs to at most one project at a time.
-Revoking marks the grant REVOKED and releases the owner item; new tasks naming the bucket are
-refused from that moment (``access.resolve_bucket``).
+The grant also adds Mediaflow's upload notification to the bucket (ObjectCreated under
+``uploads/`` to the upload-events queue), so CreateUploadVideo may name it as StorageLocation; a
+bucket whose notifications S3 refuses stays usable for tasks and the refusal is recorded.
+Revoking marks the grant REVOKED, releases the owner item and removes the notification; new
+tasks and uploads naming the bucket are refused from that moment (``access.resolve_bucket``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from mediaflow.buckets import policy
 from mediaflow.buckets.access import PROBE_PREFIX
 from mediaflow.buckets.records import BucketGrantDoc
 from mediaflow.errors import ApiError, NotFound
+from mediaflow.observability import logger
 from mediaflow.records import store
 from mediaflow.records.model import Record, new_record
 from mediaflow.records.states import GrantState
@@ -89,18 +93,35 @@ def _check_access(project_id: str, bucket: str) -> str:
     return region or settings.region
 
 
+def _watch_uploads(bucket: str) -> str | None:
+    """Add the upload notification; S3's refusal as text (None when it was added)."""
+    queue_arn = get_settings().upload_events_queue_arn
+    if not queue_arn:
+        return "this deployment has no upload-events queue (MEDIAFLOW_UPLOAD_EVENTS_QUEUE_ARN)"
+    try:
+        buckets.watch_uploads(bucket, queue_arn)
+    except buckets.NotificationRefused as exc:
+        logger.warning("upload notification refused", extra={"bucket": bucket, "reason": str(exc)})
+        return str(exc)[:500]
+    return None
+
+
 def grant(project_id: str, bucket: str) -> None:
     region = _check_access(project_id, bucket)
+    refused = _watch_uploads(bucket)
+    uploads = {"upload_events": refused is None, "upload_events_error": refused}
     now = clock.key_time(clock.now())
     try:
         current: Record[BucketGrantDoc] | None = store.get(BucketGrantDoc, project_id, bucket)
     except NotFound:
         current = None
     if current is None:
-        doc = BucketGrantDoc(bucket=bucket, region=region, granted_at=now)
+        doc = BucketGrantDoc(bucket=bucket, region=region, granted_at=now, **uploads)
         op: NewRecord | ReplaceRecord = NewRecord(new_record(doc, project_id, bucket, now))
     else:
-        changed = current.evolve(status=GrantState.AUTHORIZED, region=region, granted_at=now, revoked_at=None)
+        changed = current.evolve(
+            status=GrantState.AUTHORIZED, region=region, granted_at=now, revoked_at=None, **uploads
+        )
         op = ReplaceRecord(changed)
     try:
         store.transact([op, Owner(bucket, project_id)])
@@ -122,6 +143,11 @@ def revoke(project_id: str, bucket: str) -> None:
         store.transact([ReplaceRecord(replace(changed)), Owner(bucket, project_id, release=True)])
     except Cancelled as exc:
         raise ApiError(409, "MPC.10212", "Operation failed: the grant changed meanwhile; try again.") from exc
+    try:
+        buckets.unwatch_uploads(bucket)
+    except (buckets.NotificationRefused, buckets.BucketMissing):
+        # Revoked all the same: an upload event that still arrives finds no grant and is ignored.
+        logger.warning("upload notification left on a revoked bucket", extra={"bucket": bucket})
 
 
 def update_authority(project_id: str, bucket: str, operation: str) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The bucket policy a user applies so that Mediaflow may use their bucket for one project.
 
 It allows the deployment's roles (``arn:aws:iam::<account>:role/<stack>-*``, the roles SAM makes for
-the stack's functions) to read, write and delete objects and to read the bucket's location and
-policy. Its statements' ``Sid`` names the project: granting checks that the bucket's policy names
-the project asking (``buckets.grants``), so a project cannot authorize a bucket whose owner meant
+the stack's functions, and the upload role whose sessions are the upload credentials) to read,
+write and delete objects, to read the bucket's location and policy, and to set its notifications.
+Its statements' ``Sid`` names the project: granting checks that the bucket's policy names the
+project asking (``buckets.grants``), so a project cannot authorize a bucket whose owner meant
 it for another project, even though every project's tasks run under the same roles.
 """
 
@@ -12,8 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 SID_PREFIX = "MediaflowProject"
-BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetBucketPolicy"]
-OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+BUCKET_ACTIONS = [
+    "s3:GetBucketLocation",
+    "s3:ListBucket",
+    "s3:GetBucketPolicy",
+    # the grant adds (and the revoke removes) the notification that reports uploads into the bucket
+    "s3:GetBucketNotification",
+    "s3:PutBucketNotification",
+]
+OBJECT_ACTIONS = [
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",  # the upload credentials' multipart calls
+]
 
 
 def sid(project_id: str) -> str:

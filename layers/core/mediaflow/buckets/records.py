@@ -16,3 +16,7 @@ class BucketGrantDoc(RecordDoc):
     region: str
     granted_at: str  # key time of the last grant
     revoked_at: str | None = None
+    # Uploads into the bucket (CreateUploadVideo with StorageLocation) need its ObjectCreated events:
+    # whether the grant could add Mediaflow's notification to it, and S3's answer when it could not.
+    upload_events: bool = False
+    upload_events_error: str | None = None

@@ -54,6 +54,9 @@ def start_for_video(video: Record[VideoDoc]) -> Record[VideoDoc]:
         template_ids=template_ids,
         video_id=current.id,
         task_id=int(current.doc.transcode_task_id or 0),
+        # a video uploaded into an authorized bucket gets its renditions beside it
+        source_bucket=current.doc.bucket,
+        output_bucket=current.doc.bucket,
     )
     return current
 
@@ -83,7 +86,9 @@ def _streams(task: Record[TaskDoc]) -> list[dict[str, Any]]:
                 "Status": "success",
                 "JobId": task.id,
                 "TemplateId": str(output.template_id),
-                "FileUrl": objects.public_url(task.doc.output_dir + (output.main_file or "")),
+                "FileUrl": objects.public_url(
+                    task.doc.output_dir + (output.main_file or ""), bucket=task.doc.output_bucket
+                ),
                 "Format": (media.get("format") or "").lower(),
                 "Duration": str(media.get("duration") or ""),
                 "Size": media.get("size") or 0,

@@ -46,13 +46,16 @@ def _b64json(value: dict[str, Any]) -> str:
     return base64.b64encode(json.dumps(value, separators=(",", ":")).encode("utf-8")).decode("ascii")
 
 
-def issue(video_id: str, key: str) -> UploadCredentials:
+def issue(video_id: str, key: str, bucket: str | None = None) -> UploadCredentials:
+    """Credentials for ``key`` in the media bucket, or in ``bucket`` (authorized: its policy lets
+    the upload role write, and this session policy narrows that to the one key)."""
     settings = get_settings()
+    bucket = bucket or settings.bucket_name
     seconds = settings.upload_credential_seconds
     response = aws.client("sts").assume_role(
         RoleArn=settings.upload_role_arn,
         RoleSessionName=f"upload-{video_id}"[:64],
-        Policy=json.dumps(session_policy(settings.bucket_name, key), separators=(",", ":")),
+        Policy=json.dumps(session_policy(bucket, key), separators=(",", ":")),
         DurationSeconds=seconds,
     )
     creds = response["Credentials"]
@@ -67,7 +70,7 @@ def issue(video_id: str, key: str) -> UploadCredentials:
     }
     address = {
         "Endpoint": settings.s3_endpoint_for_clients,
-        "Bucket": settings.bucket_name,
+        "Bucket": bucket,
         "FileName": key,
         "Region": settings.region,
     }

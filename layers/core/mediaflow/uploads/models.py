@@ -135,6 +135,11 @@ class CreateUploadVideoRequest(BaseModel):
     Description: str | None = Field(None, max_length=1024)
     Tags: str | None = Field(None, description="Comma-separated, at most 16 tags of 32 characters each.")
     TemplateGroupId: str | None = Field(None, max_length=64)
+    StorageLocation: str | None = Field(
+        None,
+        max_length=256,
+        description="A bucket this project authorized (its name, host or URL); empty: the media bucket.",
+    )
     UserData: str | dict[str, Any] | None = Field(
         None,
         description='JSON: {"MessageCallback":{"CallbackURL":"..."},"Extend":"..."}',

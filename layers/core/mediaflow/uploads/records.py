@@ -44,6 +44,7 @@ class VideoDoc(RecordDoc):
     callback_url: str | None = None
     extend: str | None = None
     object_key: str = ""
+    bucket: str | None = None  # an authorized bucket (StorageLocation); None: the media bucket
     failed_uploads: int = 0
     upload_generation: int = 1
     url_job_id: str | None = None  # made by UploadMediaByURL

@@ -7,13 +7,14 @@ from typing import Any
 from mediaflow import clock, ids
 from mediaflow.api import vod_errors
 from mediaflow.api.vod_errors import VIDEO_NOT_FOUND
+from mediaflow.buckets.access import upload_refusal
 from mediaflow.errors import ApiError, NotFound
 from mediaflow.net import OutboundError, validate_url
 from mediaflow.records import store
 from mediaflow.records.model import Record, new_record
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
-from mediaflow.uploads import credentials, views
+from mediaflow.uploads import credentials, storage_location, views
 from mediaflow.uploads.formats import media_extension
 from mediaflow.uploads.models import CreateUploadVideoRequest
 from mediaflow.uploads.records import VideoDoc
@@ -43,6 +44,7 @@ def check_callback(url: str) -> None:
 
 def create_upload_video(project_id: str, request: CreateUploadVideoRequest) -> dict[str, Any]:
     check_template_group(project_id, request.TemplateGroupId)
+    bucket = storage_location.upload_bucket(project_id, request.StorageLocation)
     video_id = ids.new_hex_id()
     extension = media_extension(request.FileName) or ""
     key = keys.upload_key(project_id, video_id, extension)
@@ -63,8 +65,9 @@ def create_upload_video(project_id: str, request: CreateUploadVideoRequest) -> d
         else None,
         extend=user_data.Extend if user_data else None,
         object_key=key,
+        bucket=bucket,
     )
-    creds = credentials.issue(video_id, key)
+    creds = credentials.issue(video_id, key, bucket)
     store.create(new_record(doc, project_id, video_id, clock.key_time(clock.now())))
     return {"VideoId": video_id, "UploadAddress": creds.upload_address, "UploadAuth": creds.upload_auth}
 
@@ -90,7 +93,11 @@ def refresh_upload_video(project_id: str, video_id: str) -> dict[str, Any]:
         raise VIDEO_NOT_FOUND from exc
     if is_damaged(record):
         raise vod_errors.VIDEO_DAMAGED
-    creds = credentials.issue(video_id, record.doc.object_key)
+    bucket = record.doc.bucket
+    refusal = upload_refusal(project_id, bucket) if bucket else None
+    if refusal:
+        raise storage_location.not_found(refusal)  # the bucket was revoked since the video was made
+    creds = credentials.issue(video_id, record.doc.object_key, bucket)
 
     def bump(current: Record[VideoDoc]) -> Record[VideoDoc]:
         return current.evolve(upload_generation=current.doc.upload_generation + 1)

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from mediaflow import clock
+from mediaflow.buckets.access import is_authorized
 from mediaflow.errors import NotFound
 from mediaflow.events.publisher import publish_for, request_callback
 from mediaflow.media.models import MediaInfo
@@ -110,8 +111,24 @@ def _settle(
     )
 
 
-def _probe(obj: LandedObject, final_attempt: bool) -> tuple[MediaInfo | None, Failure | None]:
-    url = objects.presigned_get(obj.key, version_id=obj.version_id or None)
+def _in_video_bucket(video: Record[VideoDoc], obj: LandedObject) -> bool:
+    """Only the bucket the video's credentials were for counts (the queue hears every bucket that
+    has Mediaflow's upload notification)."""
+    if obj.bucket != (video.doc.bucket or get_settings().bucket_name):
+        logger.warning("upload in another bucket than its video's ignored", extra={"bucket": obj.bucket})
+        return False
+    return True
+
+
+def _probe(
+    video: Record[VideoDoc], obj: LandedObject, final_attempt: bool
+) -> tuple[MediaInfo | None, Failure | None]:
+    if video.doc.bucket and not is_authorized(video.project_id, video.doc.bucket):
+        # revoked after the credentials were issued: Mediaflow may no longer read the source
+        revoked = "The bucket's authorization was revoked."
+        return None, Failure(code="InvalidStorage.NotFound", message=revoked)
+    # obj.bucket is the video's own bucket (checked by _in_video_bucket)
+    url = objects.presigned_get(obj.key, version_id=obj.version_id or None, bucket=obj.bucket)
     try:
         info = probe(url, timeout_s=get_settings().probe_timeout_s)
     except ProbeError as exc:
@@ -145,7 +162,7 @@ class Settled:
 def process_landed(obj: LandedObject, *, final_attempt: bool = False) -> Settled:
     """Settle one landed object on its video (probe, status, FileUploadComplete)."""
     parsed = keys.parse_upload_key(obj.key)
-    if parsed is None or obj.bucket != get_settings().bucket_name:
+    if parsed is None:
         logger.warning(
             "object outside the upload layout ignored", extra={"key": obj.key, "bucket": obj.bucket}
         )
@@ -155,13 +172,15 @@ def process_landed(obj: LandedObject, *, final_attempt: bool = False) -> Settled
     except NotFound:
         logger.warning("upload for an unknown video ignored", extra={"key": obj.key})
         return Settled("orphan", None)
+    if not _in_video_bucket(current, obj):
+        return Settled("ignored", None)
     last = current.doc.last_source
     if last and last.identity == obj.identity and not current.doc.pending_event:
         return Settled("duplicate", current)  # a retry after a later step failed
 
     media, failure = (None, None)
     if not last or last.identity != obj.identity:
-        media, failure = _probe(obj, final_attempt)
+        media, failure = _probe(current, obj, final_attempt)
     settled = store.update(
         VideoDoc, parsed.project_id, parsed.video_id, lambda r: _settle(r, obj, media, failure)
     )

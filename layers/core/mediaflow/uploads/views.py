@@ -27,7 +27,7 @@ def _mezzanine(record: Record[VideoDoc]) -> dict[str, Any] | None:
     mezzanine: dict[str, Any] = {
         "VideoId": record.id,
         "FileName": record.doc.file_name,
-        "FileURL": objects.public_url(record.doc.object_key),
+        "FileURL": objects.public_url(record.doc.object_key, bucket=record.doc.bucket),
         "Size": str(media.size or record.doc.size or 0),
         "Duration": f"{media.duration_s:.3f}",
         "FileFormat": media.format_name,
@@ -78,7 +78,7 @@ def video_info(record: Record[VideoDoc]) -> dict[str, Any]:
         "CreationTime": _iso(record.created_at),
         "ModificationTime": _iso(record.updated_at),
         "TemplateGroupId": doc.template_group_id or "",
-        "StorageLocation": objects.public_url("").rstrip("/"),
+        "StorageLocation": objects.public_url("", bucket=doc.bucket).rstrip("/"),
         "RegionId": get_settings().region,
     }
     if doc.transcode_task_id:
@@ -100,7 +100,7 @@ def file_upload_complete(record: Record[VideoDoc], event_time: str) -> dict[str,
         "VideoId": record.id,
         "Status": "success",
         "Size": int(record.doc.media.size if record.doc.media else 0),
-        "FileUrl": objects.public_url(record.doc.object_key),
+        "FileUrl": objects.public_url(record.doc.object_key, bucket=record.doc.bucket),
     }
     if record.doc.extend is not None:
         body["Extend"] = record.doc.extend
