@@ -13,6 +13,8 @@ from mediaflow.storage.buckets import UPLOAD_NOTIFICATION_ID
 from mediaflow.uploads.storage_location import bucket_named
 from tests.integration.test_auth import create_project
 from tests.integration.test_buckets import authority, user_bucket
+from tests.integration.test_ingest_flow import api, connections, infos, ingest_env, run_all, sources, submit
+from tests.integration.test_ingest_source import SourceServer
 from tests.integration.test_upload_flow import (
     call,
     create_video,
@@ -24,6 +26,8 @@ from tests.integration.test_upload_flow import (
 )
 from tests.support.aws import MotoStack, subscribe_events
 from tests.support.clips import make_clip
+
+__all__ = ["connections", "ingest_env", "sources"]  # fixtures of the URL-ingest tests, used here too
 
 REFRESH = "/v1/{project_id}/videos/{VideoId}/refresh-upload"
 
@@ -172,3 +176,34 @@ def test_storage_locations_that_cannot_take_uploads_are_refused(
 )
 def test_storage_location_forms(location: str, bucket: str) -> None:
     assert bucket_named(location) == bucket
+
+
+def test_url_ingest_stores_into_the_storage_location_and_a_revoke_ends_the_job(
+    ingest_env: MotoStack, sources: SourceServer, clip_dir: Path
+) -> None:
+    project, _ = create_project("ub-ingest")
+    bucket = user_bucket(ingest_env, project)
+    assert authority(project, bucket, 1)[0] == 200
+    sources.files["mine.mp4"] = make_clip(clip_dir)
+    (job,) = submit(project, [sources.url("mine.mp4")], StorageLocation=bucket)["UploadJobs"]
+    run_all(ingest_env)
+    info = infos(project, JobIds=job["JobId"])[1]["URLUploadInfoList"][0]
+    assert info["Status"] == "SUCCESS", info
+    video = get_video(project, info["MediaId"])[1]["Video"]
+    assert video["Status"] == "UploadSucc" and video["StorageLocation"].endswith("/" + bucket)
+    key = f"uploads/{project}/{info['MediaId']}/source.mp4"
+    assert ingest_env.client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+
+    (late,) = submit(project, [sources.url("mine.mp4")], StorageLocation=bucket)["UploadJobs"]
+    assert authority(project, bucket, 0)[0] == 200
+    run_all(ingest_env)  # the queued job finds its bucket revoked: nothing is fetched
+    info = infos(project, JobIds=late["JobId"])[1]["URLUploadInfoList"][0]
+    assert (info["Status"], info["ErrorCode"]) == ("UPLOAD_FAIL", "InvalidStorage.NotFound")
+    assert sources.hits("mine.mp4") == 1
+    status, answer = api(
+        "upload_media_by_url",
+        "POST",
+        project,
+        body={"UploadURLs": sources.url("mine.mp4"), "StorageLocation": bucket},
+    )
+    assert (status, answer["Code"]) == (404, "InvalidStorage.NotFound")

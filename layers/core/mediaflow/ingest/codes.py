@@ -34,6 +34,10 @@ ERROR_CODES: dict[str, tuple[str, str]] = {
     "InternalError": (DOWNLOAD_FAIL, "Mediaflow could not run the job (queueing or worker failure)"),
     "StorageError": (UPLOAD_FAIL, "writing the object to the media bucket failed"),
     "NotMedia": (UPLOAD_FAIL, "stored, but the upload path's probe found no audio/video"),
+    "InvalidStorage.NotFound": (
+        UPLOAD_FAIL,
+        "the StorageLocation bucket was revoked before the source was stored",
+    ),
 }
 
 # mediaflow.net codes -> job codes (the specific refusals keep their own name)

@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable
 
+from mediaflow.buckets.access import is_authorized
 from mediaflow.errors import NotFound
 from mediaflow.ingest import url_jobs as jobs
 from mediaflow.ingest.codes import JobFailure
@@ -30,6 +31,7 @@ from mediaflow.storage.multipart import abort_upload
 from mediaflow.uploads.records import VideoDoc
 
 SAFETY_S = 45.0  # kept back from the invocation's time for the final writes and the event
+REVOKED = JobFailure("InvalidStorage.NotFound", "The StorageLocation's authorization was revoked.")
 CRASHED = JobFailure("InternalError", "The job failed unexpectedly; submit the URL again.")
 
 
@@ -73,6 +75,9 @@ def run_job(project_id: str, job_id: str, *, remaining_s: float) -> str:
 
 def _fetch(job: Record[UrlJobDoc], budget_s: float, settings: IngestSettings) -> str:
     owner = jobs.claim_id(job) or ""
+    if job.doc.bucket and not is_authorized(job.project_id, job.doc.bucket):
+        jobs.fail(job.project_id, job.id, REVOKED, owner=owner)  # revoked while the job waited
+        return "failed"
 
     def first_write(upload_id: str | None, size: int | None) -> None:
         moved = jobs.mark_uploading(job.project_id, job.id, owner, upload_id=upload_id, file_size=size)
@@ -81,7 +86,7 @@ def _fetch(job: Record[UrlJobDoc], budget_s: float, settings: IngestSettings) ->
 
     fetch = Fetch(
         url=job.doc.fetch_url,
-        bucket=get_settings().bucket_name,
+        bucket=job.doc.bucket or get_settings().bucket_name,
         key=job.doc.object_key,
         max_bytes=settings.max_bytes,
         part_size=settings.part_size_for(settings.max_bytes),
@@ -133,6 +138,6 @@ def _abandon(job: Record[UrlJobDoc]) -> None:
         return
     upload_id = job.doc.upload_id
     if upload_id:
-        abort_upload(get_settings().bucket_name, job.doc.object_key, upload_id)
+        abort_upload(job.doc.bucket or get_settings().bucket_name, job.doc.object_key, upload_id)
     failure = JobFailure("SourceTimeout", "The transfer did not finish within its time limit.")
     jobs.fail(job.project_id, job.id, failure, owner=jobs.claim_id(job))

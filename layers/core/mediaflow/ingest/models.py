@@ -26,6 +26,7 @@ from mediaflow.uploads.models import (
     MAX_TAG_CHARS,
     MAX_TAGS,
     USER_DATA_SCHEMA,
+    StorageLocation,
     check_characters,
     parse_user_data,
 )
@@ -102,6 +103,7 @@ class UploadMediaByURLRequest(BaseModel):
         None, description="Per-URL metadata: a JSON array, or its JSON string as VOD sends it."
     )
     TemplateGroupId: str | None = Field(None, max_length=64)
+    StorageLocation: StorageLocation
     UserData: str | dict[str, Any] | None = Field(
         None,
         description='JSON: {"MessageCallback":{"CallbackURL":"..."},"Extend":"..."}',

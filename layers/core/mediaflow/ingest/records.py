@@ -22,6 +22,7 @@ class UrlJobDoc(RecordDoc):
     fetch_url: str
     video_id: str
     object_key: str
+    bucket: str | None = None  # an authorized bucket (StorageLocation); None: the media bucket
     user_data: str | None = None
     callback_url: str | None = None
     extend: str | None = None

@@ -33,6 +33,7 @@ from mediaflow.records import store
 from mediaflow.records.model import Record, new_record
 from mediaflow.settings import get_settings
 from mediaflow.storage import keys
+from mediaflow.uploads import storage_location
 from mediaflow.uploads.models import parse_user_data
 from mediaflow.uploads.records import VideoDoc
 from mediaflow.uploads.service import NO_TRANSCODE_GROUP, check_callback, check_template_group
@@ -55,12 +56,14 @@ def upload_media_by_url(project_id: str, request: UploadMediaByURLRequest) -> di
         check_callback(callback)
     for group in {_group(request, meta) for meta in metadatas}:
         check_template_group(project_id, group)
+    bucket = storage_location.upload_bucket(project_id, request.StorageLocation)
     if request.SessionId:
         _use_session(project_id, request.SessionId)
     common = {
         "user_data": request.user_data_text,
         "callback_url": callback,
         "extend": user_data.Extend if user_data else None,
+        "bucket": bucket,
     }
     created = [
         _create(project_id, source, meta, _group(request, meta), common)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import JsonDict
@@ -121,6 +121,17 @@ def parse_user_data(value: Any) -> VodUserData | None:
     return VodUserData.model_validate(value)
 
 
+# Where an upload goes (CreateUploadVideo, UploadMediaByURL); checked by uploads.storage_location.
+StorageLocation = Annotated[
+    str | None,
+    Field(
+        None,
+        max_length=256,
+        description="A bucket this project authorized (its name, host or URL); empty: the media bucket.",
+    ),
+]
+
+
 class CreateUploadVideoRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -135,11 +146,7 @@ class CreateUploadVideoRequest(BaseModel):
     Description: str | None = Field(None, max_length=1024)
     Tags: str | None = Field(None, description="Comma-separated, at most 16 tags of 32 characters each.")
     TemplateGroupId: str | None = Field(None, max_length=64)
-    StorageLocation: str | None = Field(
-        None,
-        max_length=256,
-        description="A bucket this project authorized (its name, host or URL); empty: the media bucket.",
-    )
+    StorageLocation: StorageLocation
     UserData: str | dict[str, Any] | None = Field(
         None,
         description='JSON: {"MessageCallback":{"CallbackURL":"..."},"Extend":"..."}',
