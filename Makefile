@@ -15,7 +15,7 @@ run: install ffmpeg console  ## set everything up and start the local stack with
 
 test: install ffmpeg node console browser lint  ## install what is missing and run every test
 	$(PY) -m pytest -q -n 2 tests/unit tests/integration
-	$(PY) -m pytest -q tests/e2e
+	$(PY) -m pytest -q -n 2 --dist loadfile tests/e2e
 	$(MAKE) sam-build
 
 install: $(STAMP)
@@ -81,7 +81,7 @@ integration: install ffmpeg  ## integration tests (moto in-process, real ffmpeg)
 	$(PY) -m pytest -q -n 2 tests/integration
 
 e2e: install ffmpeg console browser  ## end-to-end tests against the local stack, browser tests included
-	$(PY) -m pytest -q tests/e2e
+	$(PY) -m pytest -q -n 2 --dist loadfile tests/e2e
 
 sam-validate: install  ## cfn-lint and sam validate --lint (both offline)
 	$(VENV)/bin/cfn-lint template.yaml
