@@ -6,7 +6,7 @@ import pytest
 
 from mediaflow.media.models import AudioStreamInfo, MediaInfo, VideoStreamInfo
 from mediaflow.transcode import cost_model, split_plan
-from mediaflow.transcode.spec import RenditionSpec, VideoSpec
+from mediaflow.transcode.spec import AudioSpec, RenditionSpec, VideoSpec
 
 LADDER = [
     RenditionSpec(
@@ -64,6 +64,22 @@ def test_a_split_that_gains_nothing_is_not_taken_but_can_be_forced() -> None:
     assert decide(60, one, parallel=2, mode="always").split
     with pytest.raises(split_plan.TooLong):
         decide(3 * 3600, mode="never")
+
+
+def test_a_split_whose_audio_part_cannot_finish_in_one_invocation_is_refused_at_once() -> None:
+    """One part encodes the whole source's audio: 4 hours of two AAC tracks do not fit 840 s, so the
+    task fails at the plan (MPC's too-long code) instead of timing out in its audio part."""
+    assert split_plan.audio_encodes(LADDER, source(60)) == 1  # one shared track
+    two = [
+        spec.model_copy(update={"audio": AudioSpec(bitrate_kbps=96 if i % 2 else 128)})
+        for i, spec in enumerate(LADDER)
+    ]
+    assert split_plan.audio_encodes(two, source(60)) == 2
+    assert decide(4 * 3600).split  # one track: ~790 s
+    with pytest.raises(split_plan.TooLong, match="audio"):
+        decide(4 * 3600, two)
+    made = decide(2 * 3600, two)
+    assert made.split and made.split_s >= 2 * 3600 * cost_model.AUDIO_ENCODE_S_PER_SOURCE_S * 2
 
 
 def test_the_cost_model_grows_with_pixels_and_slower_presets() -> None:

@@ -28,6 +28,10 @@ DECODE_S_PER_MPX = 0.0032
 RENDITION_BASE_S = 0.1  # scaling, pixel format, per-frame overhead of one output
 ENCODE_S_PER_MPX = 0.0125
 AUDIO_S_PER_SOURCE_S = 0.016
+# A split task's audio part: the source's audio decoded and one AAC encode per shared track or
+# audio-only output, per source second (benchmarks/parallel_encode.py: 107 ms per source second
+# for the 1080p ladder's two tracks, on the benchmark machine).
+AUDIO_ENCODE_S_PER_SOURCE_S = 0.055
 PRESET_FACTOR = {"ultrafast": 0.3, "veryfast": 1.0, "faster": 1.5, "fast": 2.0, "medium": 2.5, "slow": 4.0}
 CODEC_FACTOR = {"h264": 1.0, "h265": 4.0}
 MB_PER_VCPU = 1769

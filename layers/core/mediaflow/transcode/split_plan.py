@@ -61,6 +61,14 @@ class Decision:
         return f"{how}: one pass ~{self.single_s:.0f} s, split ~{self.split_s:.0f} s"
 
 
+def audio_encodes(renditions: list[RenditionSpec], info: MediaInfo) -> int:
+    """The encodes of a split's audio part: one per shared audio track, one per audio-only output."""
+    from mediaflow.transcode import chunk_media  # the part's own module decides what it encodes
+
+    finals = [r for r in renditions if r.audio_only or r.video is None]
+    return len(chunk_media.audio_tracks(renditions, info)) + (len(finals) if info.audio else 0)
+
+
 class TooLong(Exception):
     """Even the shortest chunk cannot be encoded within one invocation."""
 
@@ -114,7 +122,8 @@ def decide(
     chunk_s = float(max(grid, min(math.ceil(wanted / grid) * grid, longest)))
     chunks = chunks_of(duration, chunk_s)
     waves = math.ceil(len(chunks) / max(1, parallel))
-    audio = duration * cost_model.AUDIO_S_PER_SOURCE_S
+    encodes = audio_encodes(renditions, info)
+    audio = duration * cost_model.AUDIO_ENCODE_S_PER_SOURCE_S * encodes
     split = PLAN_S + max(audio, waves * (CHUNK_OVERHEAD_S + (chunk_s + EXTRA_S) * cost)) + JOIN_S
     split += _mp4_bytes(renditions, duration) / JOIN_BPS
     if not videos or mode == "never" or len(chunks) < 2:
@@ -125,6 +134,11 @@ def decide(
         go = single > budget_s * FILL or split < single * WIN
     if go and chunk_s * cost > budget_s:
         raise TooLong(f"a {chunk_s:g} s chunk needs ~{chunk_s * cost:.0f} s, more than {budget_s:.0f} s")
+    if go and audio > budget_s:  # one part encodes the whole source's audio (chunk_media.encode_audio)
+        raise TooLong(
+            f"its audio ({encodes} AAC encodes of {duration:.0f} s) needs ~{audio:.0f} s, "
+            f"more than {budget_s:.0f} s"
+        )
     if not go and single > budget_s:
         raise TooLong(f"one pass needs ~{single:.0f} s, more than {budget_s:.0f} s")
     return Decision(go, chunk_s, chunks if go else [Chunk(0, 0.0, duration)], single, split, cost)
