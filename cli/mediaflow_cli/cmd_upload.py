@@ -43,13 +43,19 @@ from mediaflow_cli.base import (
 )
 @click.option("--title", help="video title (default: the file name)")
 @click.option("--template-group", help="TemplateGroupId: transcode once uploaded")
+@click.option("--storage-location", help="StorageLocation: a bucket of yours the project authorized")
 @click.option(
     "--wait/--no-wait", default=True, show_default=True, help="wait for UploadSucc and print the media info"
 )
 @json_option
 @pass_ctx
 def upload_cmd(
-    ctx: Context, files: tuple[Path, ...], title: str | None, template_group: str | None, wait: bool
+    ctx: Context,
+    files: tuple[Path, ...],
+    title: str | None,
+    template_group: str | None,
+    storage_location: str | None,
+    wait: bool,
 ) -> None:
     """Upload FILES (multipart with the issued credentials; run again to resume)."""
     results = []
@@ -61,6 +67,8 @@ def upload_cmd(
         }
         if template_group:
             fields["TemplateGroupId"] = template_group
+        if storage_location:
+            fields["StorageLocation"] = storage_location
         state, where = upload.start_or_resume(ctx.client, path, fields, err.print)
         with Progress(
             TextColumn("{task.description}"),

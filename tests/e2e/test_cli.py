@@ -16,6 +16,7 @@ import pytest
 from mediaflow_cli import upload as cli_upload
 from mediaflow_cli.client import Client, Settings, decode
 from tests.e2e.conftest import REPO, Api, Project
+from tests.e2e.test_packaging import user_bucket
 from tests.support.clips import make_clip, make_large_clip
 
 MIB = 1024 * 1024
@@ -110,6 +111,25 @@ def test_upload_transcode_watch_get_and_play(env: dict[str, str], clip_dir: Path
 
     played = as_json(mediaflow(env, "play", task["task_id"], "--json"))
     assert played["object"].endswith(".m3u8") and "/console/#project=" in played["url"]
+
+
+def test_an_upload_into_an_authorized_bucket_is_transcoded_there(
+    api: Api, project: Project, env: dict[str, str], clip_dir: Path
+) -> None:
+    bucket = user_bucket(api, project)
+    granted = api.call(
+        "PUT", f"/v1/{project.project_id}/authority", project.token, json={"bucket": bucket, "operation": 1}
+    )
+    assert granted.status_code == 200, granted.text
+    clip = make_clip(clip_dir, seconds=2, width=640, height=360)
+    video = as_json(mediaflow(env, "upload", str(clip), "--storage-location", bucket, "--json"))
+    assert video["Video"]["Status"] == "UploadSucc" and video["Video"]["StorageLocation"].endswith(
+        "/" + bucket
+    )
+    task = as_json(mediaflow(env, "transcode", video["Video"]["VideoId"], "--template", "111", "--json"))
+    assert as_json(mediaflow(env, "watch", task["task_id"], "--json")) == {task["task_id"]: "SUCCEEDED"}
+    written = api.aws("s3").list_objects_v2(Bucket=bucket, Prefix="transcodes/").get("KeyCount", 0)
+    assert written > 0  # the outputs beside the source, in the user's bucket
 
 
 def test_covers_and_errors_are_one_line_with_the_family_code(env: dict[str, str], clip_dir: Path) -> None:
