@@ -89,6 +89,8 @@ def test_a_split_task_succeeds_with_every_pack_type(
     task = run_task(project, clip, [HLS, MP4, DASH, MP3], "out")
     assert task.status == "SUCCEEDED", task.doc
     assert task.doc.chunks == 2 and task.doc.split is not None
+    # three audio parts in parallel: the HLS track, the MP4/DASH track and the MP3 output
+    assert task.doc.split.audio_parts == 3
     out = download(project, "out", tmp_path)
     print(sorted(p.name for p in out.iterdir()))
     assert {"h240.m3u8", "h240_v.m3u8", "h240_a.m3u8", "m180.mp4", "d180.mpd", "a.mp3"} <= {

@@ -66,20 +66,27 @@ def test_a_split_that_gains_nothing_is_not_taken_but_can_be_forced() -> None:
         decide(3 * 3600, mode="never")
 
 
-def test_a_split_whose_audio_part_cannot_finish_in_one_invocation_is_refused_at_once() -> None:
-    """One part encodes the whole source's audio: 4 hours of two AAC tracks do not fit 840 s, so the
-    task fails at the plan (MPC's too-long code) instead of timing out in its audio part."""
-    assert split_plan.audio_encodes(LADDER, source(60)) == 1  # one shared track
+def test_the_audio_is_shared_by_parts_and_one_that_cannot_finish_is_refused_at_once() -> None:
+    """One audio part per shared track (at most MAX_AUDIO_PARTS), each over the whole source: a part
+    that cannot finish in 840 s fails the task at the plan (MPC's too-long code), not by timing out."""
     two = [
         spec.model_copy(update={"audio": AudioSpec(bitrate_kbps=96 if i % 2 else 128)})
         for i, spec in enumerate(LADDER)
     ]
+    assert split_plan.audio_encodes(LADDER, source(60)) == 1  # one shared track
     assert split_plan.audio_encodes(two, source(60)) == 2
-    assert decide(4 * 3600).split  # one track: ~790 s
-    with pytest.raises(split_plan.TooLong, match="audio"):
-        decide(4 * 3600, two)
-    made = decide(2 * 3600, two)
-    assert made.split and made.split_s >= 2 * 3600 * cost_model.AUDIO_ENCODE_S_PER_SOURCE_S * 2
+    made = decide(4 * 3600, two)
+    assert made.split and made.audio_parts == 2  # ~790 s each, in parallel
+    assert made.split_s >= 4 * 3600 * cost_model.AUDIO_ENCODE_S_PER_SOURCE_S
+    with pytest.raises(split_plan.TooLong, match="audio part"):
+        decide(4.5 * 3600)
+    many = [
+        spec.model_copy(update={"audio": AudioSpec(bitrate_kbps=64 + 8 * i), "output_name": f"m{i}"})
+        for i, spec in enumerate(LADDER * 3)
+    ]
+    assert split_plan.audio_encodes(many, source(60)) == 12
+    assert decide(3600, many).audio_parts == split_plan.MAX_AUDIO_PARTS
+    assert decide(6).audio_parts == 0  # one pass: no parts at all
 
 
 def test_the_cost_model_grows_with_pixels_and_slower_presets() -> None:

@@ -14,10 +14,11 @@ Key frames are forced at multiples of the segment length from the chunk start, a
 are multiples of every segment length (``split_plan.grid_s``), so the joined stream has the
 single pass's key frame grid and no segment straddles two chunks.
 
-The audio part encodes every distinct audio setting once over the whole source (so no chunk seam
-carries an encoder priming gap): an HLS audio rendition (``<name>_a.m3u8``) for HLS outputs, an
-AAC MP4 (``<name>_am.mp4``) for MP4/DASH outputs to be muxed at the join, and the task's
-audio-only outputs (MP3, ADTS) whole. It is an ordinary ``engine.encode`` of audio-only specs.
+The audio parts encode every distinct audio setting once over the whole source (so no chunk seam
+carries an encoder priming gap), one part per setting and in parallel (``audio_units``): an HLS
+audio rendition (``<name>_a.m3u8``) for HLS outputs, an AAC MP4 (``<name>_am.mp4``) for MP4/DASH
+outputs to be muxed at the join, and the task's audio-only outputs (MP3, ADTS) whole. Each is an
+ordinary ``engine.encode`` of audio-only specs.
 """
 
 from __future__ import annotations
@@ -110,6 +111,13 @@ def track_for(tracks: list[AudioTrack], output_name: str, pack: str) -> AudioTra
     return next((t for t in tracks if output_name in t.users and t.spec.pack_type == pack), None)
 
 
+def audio_units(renditions: list[RenditionSpec], info: MediaInfo) -> list[RenditionSpec]:
+    """What a split's audio parts encode, in a fixed order: every shared track, then every
+    audio-only output (MP3, ADTS). Part ``k`` of ``n`` encodes ``units[k::n]``."""
+    finals = [r for r in renditions if r.audio_only or r.video is None] if info.audio else []
+    return [t.spec for t in audio_tracks(renditions, info)] + finals
+
+
 def encode_audio(
     source: str,
     renditions: list[RenditionSpec],
@@ -119,10 +127,14 @@ def encode_audio(
     on_progress: Callable[[float], None] | None,
     should_stop: Callable[[], bool] | None,
     deadline_s: float,
+    share: tuple[int, int] = (0, 1),
 ) -> tuple[list[AudioTrack], list[RenditionResult]]:
-    """Every shared audio track and every audio-only output, in one decode of the source audio."""
-    tracks = audio_tracks(renditions, info)
-    specs = [t.spec for t in tracks] + [r for r in renditions if r.audio_only or r.video is None]
+    """The audio part ``share`` = (k, n): its shared tracks and audio-only outputs (``audio_units``),
+    in one decode of the source audio."""
+    index, count = share
+    specs = audio_units(renditions, info)[index::count]
+    mine = {s.output_name for s in specs}
+    tracks = [t for t in audio_tracks(renditions, info) if t.spec.output_name in mine]
     if not specs:
         return tracks, []
     results = encode(

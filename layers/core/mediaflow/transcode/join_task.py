@@ -214,7 +214,8 @@ def run_join(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[st
     assert split is not None
     parts = split_task.parts_of(task)
     videos = split_task.result_of(parts, "video")
-    audio = (split_task.result_of(parts, "audio") or [{}])[0]
+    shares = split_task.result_of(parts, "audio")  # one per audio part, each its own units
+    audio = {key: [x for share in shares for x in share.get(key, [])] for key in ("tracks", "audio_only")}
     plans = join.rendition_plans(task.doc.renditions, split.source)
     produced: list[_Made] = []
     variants: list[join.Variant] = []

@@ -135,6 +135,7 @@ def _audio(job: Job[PartDoc], task: Record[TaskDoc], workdir: Path) -> dict[str,
         on_progress=job.progress,
         should_stop=job.should_stop,
         deadline_s=_deadline(job),
+        share=(job.record.doc.index, split.audio_parts),
     )
     by_name = {r.output_name: r for r in results}
     made: list[dict[str, Any]] = []
@@ -183,11 +184,15 @@ def discard(part: Record[PartDoc]) -> None:
         return
     keys: list[str] = []
     bucket = task.doc.output_bucket
+    if doc.role == "audio":  # this part's own HLS audio renditions (its share of the units)
+        units = chunk_media.audio_units(task.doc.renditions, split.source)[doc.index :: split.audio_parts]
+        for unit in units:
+            if unit.pack_type == "HLS" and unit.output_name.endswith(chunk_media.AUDIO_HLS):
+                keys += objects.list_keys(task.doc.output_dir + unit.output_name, bucket=bucket)
+        objects.delete_owned(keys, task.id, bucket=bucket)
+        return
     for spec in task.doc.renditions:
         name = spec.output_name
-        if doc.role == "audio":
-            keys += objects.list_keys(task.doc.output_dir + name + chunk_media.AUDIO_HLS, bucket=bucket)
-            continue
         if spec.pack_type in ("HLS", "HLS+DASH") and not spec.audio_only:
             first, last = round(doc.start_s / spec.hls_interval), round(doc.end_s / spec.hls_interval) + 1
             keys += [

@@ -28,6 +28,7 @@ class SplitInfo(BaseModel):
     chunks: int
     source: MediaInfo  # probed once by the plan; parts do not probe again
     work_prefix: str  # intermediate objects (pieces, audio tracks), removed by the join
+    audio_parts: int = 1  # parts sharing the audio encodes (split_plan.MAX_AUDIO_PARTS at most)
     reason: str = ""
 
 

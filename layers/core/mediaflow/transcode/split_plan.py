@@ -1,7 +1,8 @@
 """One pass or a split, and how long the chunks are: decided from the cost model, per task.
 
 A split encodes the source as chunks of ``chunk_s`` seconds in parallel (all video renditions of a
-chunk in one decode), the audio once over the whole source beside them, then joins. Its modelled
+chunk in one decode), the audio beside them (each audio setting once over the whole source, as a
+part of its own), then joins. Its modelled
 wall clock is::
 
     split = PLAN_S + max(audio, waves x (CHUNK_OVERHEAD_S + (chunk_s + EXTRA_S) x cost)) + JOIN_S
@@ -35,6 +36,7 @@ PLAN_S = 3.0  # probe, plan, writing the parts (measured on the local stack: 1-2
 CHUNK_OVERHEAD_S = 2.0  # claim, ffmpeg start and seek, uploads of one chunk (local: ~1.5 s)
 JOIN_S = 2.0  # playlists, probes, the task's final write
 EXTRA_S = 1.0  # pre-roll + overlap of a chunk (chunk_media.PREROLL_S + OVERLAP_S)
+MAX_AUDIO_PARTS = 8  # audio parts of one task: one per shared track or audio-only output, at most
 JOIN_BPS = 150e6  # bytes per second of an MP4 join (concat + mux + faststart, stream copy)
 Mode = Literal["auto", "always", "never"]
 
@@ -54,6 +56,7 @@ class Decision:
     single_s: float  # modelled wall clock of one pass
     split_s: float  # modelled wall clock of the split
     cost_s: float  # worker seconds per source second
+    audio_parts: int = 0  # parts sharing the audio encodes (0: nothing to encode)
 
     @property
     def reason(self) -> str:
@@ -62,11 +65,10 @@ class Decision:
 
 
 def audio_encodes(renditions: list[RenditionSpec], info: MediaInfo) -> int:
-    """The encodes of a split's audio part: one per shared audio track, one per audio-only output."""
-    from mediaflow.transcode import chunk_media  # the part's own module decides what it encodes
+    """The encodes of a split's audio: one per shared audio track, one per audio-only output."""
+    from mediaflow.transcode import chunk_media  # the parts' own module decides what they encode
 
-    finals = [r for r in renditions if r.audio_only or r.video is None]
-    return len(chunk_media.audio_tracks(renditions, info)) + (len(finals) if info.audio else 0)
+    return len(chunk_media.audio_units(renditions, info))
 
 
 class TooLong(Exception):
@@ -123,7 +125,9 @@ def decide(
     chunks = chunks_of(duration, chunk_s)
     waves = math.ceil(len(chunks) / max(1, parallel))
     encodes = audio_encodes(renditions, info)
-    audio = duration * cost_model.AUDIO_ENCODE_S_PER_SOURCE_S * encodes
+    audio_parts = min(encodes, MAX_AUDIO_PARTS)
+    per_part = math.ceil(encodes / audio_parts) if audio_parts else 0  # encodes of the busiest part
+    audio = duration * cost_model.AUDIO_ENCODE_S_PER_SOURCE_S * per_part
     split = PLAN_S + max(audio, waves * (CHUNK_OVERHEAD_S + (chunk_s + EXTRA_S) * cost)) + JOIN_S
     split += _mp4_bytes(renditions, duration) / JOIN_BPS
     if not videos or mode == "never" or len(chunks) < 2:
@@ -134,11 +138,12 @@ def decide(
         go = single > budget_s * FILL or split < single * WIN
     if go and chunk_s * cost > budget_s:
         raise TooLong(f"a {chunk_s:g} s chunk needs ~{chunk_s * cost:.0f} s, more than {budget_s:.0f} s")
-    if go and audio > budget_s:  # one part encodes the whole source's audio (chunk_media.encode_audio)
+    if go and audio > budget_s:  # an audio part encodes its settings over the whole source
         raise TooLong(
-            f"its audio ({encodes} AAC encodes of {duration:.0f} s) needs ~{audio:.0f} s, "
+            f"an audio part ({per_part} encodes of {duration:.0f} s) needs ~{audio:.0f} s, "
             f"more than {budget_s:.0f} s"
         )
     if not go and single > budget_s:
         raise TooLong(f"one pass needs ~{single:.0f} s, more than {budget_s:.0f} s")
-    return Decision(go, chunk_s, chunks if go else [Chunk(0, 0.0, duration)], single, split, cost)
+    made = chunks if go else [Chunk(0, 0.0, duration)]
+    return Decision(go, chunk_s, made, single, split, cost, audio_parts if go else 0)

@@ -1,7 +1,8 @@
 """A split task's parts: made by the plan, let in under the task's cap, canceled with the task.
 
-Part ids: ``<task>-a`` (the audio), ``<task>-v<index>`` (video chunks), ``<task>-j`` (the join).
-The audio and up to ``parallel`` chunks wait in the transcoding line at once (rank of the task,
+Part ids: ``<task>-a``, ``<task>-a01``... (the audio: one part per shared track or audio-only
+output, ``chunk_media.audio_units``), ``<task>-v<index>`` (video chunks), ``<task>-j`` (the join).
+The audio parts and up to ``parallel`` chunks wait in the transcoding line at once (rank of the task,
 so priority holds against other tasks); the other chunks are HELD in the task's own line
 (``HELDQ#<project>#<task>``, by index) and let in one by one as parts end, each with the time it
 was let in as its age - so a huge task takes its turn with the tasks queued meanwhile instead of
@@ -32,7 +33,11 @@ BATCH = 100
 
 
 def part_id(task_id: str, role: str, index: int = 0) -> str:
-    return f"{task_id}-v{index:05d}" if role == "video" else f"{task_id}-{AUDIO if role == 'audio' else JOIN}"
+    if role == "video":
+        return f"{task_id}-v{index:05d}"
+    if role == "audio":
+        return f"{task_id}-{AUDIO}" + (f"{index:02d}" if index else "")
+    return f"{task_id}-{JOIN}"
 
 
 def held_key(project_id: str, task_id: str) -> str:
@@ -47,7 +52,7 @@ def create_parts(
     kind: JobKind[PartDoc],
     task: Record[TaskDoc],
     chunks: list[tuple[float, float]],
-    audio: bool,
+    audio_parts: int,
     parallel: int,
 ) -> int:
     """Make every part of a planned task (idempotent: a re-run plan finds them made); returns how
@@ -55,14 +60,14 @@ def create_parts(
     pid, tid, now = task.project_id, task.id, clock.key_time(clock.now())
     rank = task.doc.rank
     made: list[Record[PartDoc]] = []
-    if audio:
-        doc = PartDoc(rank=rank, task_id=tid, role="audio", end_s=chunks[-1][1])
-        made.append(new_record(doc, pid, part_id(tid, "audio"), now))
+    for index in range(audio_parts):
+        doc = PartDoc(rank=rank, task_id=tid, role="audio", index=index, end_s=chunks[-1][1])
+        made.append(new_record(doc, pid, part_id(tid, "audio", index), now))
     for index, (start, end) in enumerate(chunks):
         doc = PartDoc(rank=rank, task_id=tid, role="video", index=index, start_s=start, end_s=end)
         made.append(new_record(doc, pid, part_id(tid, "video", index), now))
     fan_in.create(pid, tid, len(made))
-    admit = parallel + (1 if audio else 0)
+    admit = parallel + audio_parts
 
     def make(position: int) -> bool:
         record, admitted = made[position], position < admit
@@ -129,9 +134,9 @@ def start_join(kind: JobKind[PartDoc], task: Record[TaskDoc]) -> None:
 
 def all_part_ids(task: Record[TaskDoc]) -> list[str]:
     split = task.doc.split
-    chunks = split.chunks if split else 0
+    chunks, audio = (split.chunks, split.audio_parts) if split else (0, 1)
     ids = [part_id(task.id, "video", i) for i in range(chunks)]
-    return [part_id(task.id, "audio"), *ids, part_id(task.id, "join")]
+    return [*(part_id(task.id, "audio", k) for k in range(audio)), *ids, part_id(task.id, "join")]
 
 
 def parts_of(task: Record[TaskDoc]) -> list[Record[PartDoc]]:
@@ -171,11 +176,11 @@ def progress(task: Record[TaskDoc], state: fan_in.FanIn | None = None) -> int:
     if split is None or state is None or not state.total:
         return task.doc.progress
     chunks = max(1, split.chunks)
-    audio = state.total > chunks
+    audio = max(0, state.total - chunks)  # audio parts
     share = (100 - PLAN_WEIGHT - JOIN_WEIGHT - (AUDIO_WEIGHT if audio else 0)) / chunks
     weights = {part_id(task.id, "video", i): share for i in range(chunks)}
-    if audio:
-        weights[part_id(task.id, "audio")] = AUDIO_WEIGHT
+    for k in range(audio):
+        weights[part_id(task.id, "audio", k)] = AUDIO_WEIGHT / audio
     done = sum(w for pid, w in weights.items() if pid in state.done)
     running = sum(weights.get(pid, 0) * p / 100 for pid, p in state.progress.items() if pid not in state.done)
     return min(99, max(task.doc.progress, round(PLAN_WEIGHT + done + running)))

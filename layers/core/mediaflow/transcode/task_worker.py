@@ -4,7 +4,7 @@ The job runner (``jobs.runner``) claims the most urgent waiting task, keeps its 
 progress, stops it on cancel, recovers it when its worker dies and settles it; this module only
 says what one task does. The plan (``split_plan``, from the measured cost model) chooses: one
 pass - probe, encode every rendition in one ffmpeg, upload - or a split: the task hands off to
-its parts (``parts``: chunks encoded in parallel, the audio once, then the join), which end it.
+its parts (``parts``: chunks and audio settings encoded in parallel, then the join), which end it.
 The engine encodes from a presigned GET through the loopback relay: the source is read with
 range requests, never copied whole to /tmp.
 """
@@ -100,6 +100,7 @@ def _split(job: Job[TaskDoc], info: MediaInfo, decision: split_plan.Decision) ->
         source=info,
         work_prefix=f"{WORK_PREFIX}{task.project_id}/{task.id}/",
         reason=decision.reason,
+        audio_parts=decision.audio_parts,
     )
     mine = job.claim_id
 
@@ -111,9 +112,8 @@ def _split(job: Job[TaskDoc], info: MediaInfo, decision: split_plan.Decision) ->
     planned = store.update(TaskDoc, task.project_id, task.id, plan)
     if planned.doc.split is None or planned.doc.claim_id != mine:
         raise JobFailed("MPC.10212", "The task was canceled.")
-    audio = bool(info.audio) and any(r.audio is not None for r in task.doc.renditions)
     chunks = [(c.start_s, c.end_s) for c in decision.chunks]
-    split_task.create_parts(PARTS, planned, chunks, audio, get_settings().transcode_parallel)
+    split_task.create_parts(PARTS, planned, chunks, decision.audio_parts, get_settings().transcode_parallel)
     logger.info("task split", extra={"task_id": task.id, "plan": decision.reason})
     return HandedOff()
 
