@@ -48,6 +48,14 @@ def refresh(project: str, video_id: str) -> tuple[int, dict]:
     return call("refresh_upload_video", "POST", REFRESH, params, project)
 
 
+def granted_bucket(stack: MotoStack, name: str) -> tuple[str, str]:
+    """A new project and a bucket of its own that it authorized."""
+    project, _ = create_project(name)
+    bucket = user_bucket(stack, project)
+    assert authority(project, bucket, 1)[0] == 200
+    return project, bucket
+
+
 def test_the_grant_adds_the_upload_notification_and_the_revoke_removes_only_it(core_env: MotoStack) -> None:
     project, _ = create_project("ub-notify")
     bucket = user_bucket(core_env, project)
@@ -71,9 +79,7 @@ def test_the_grant_adds_the_upload_notification_and_the_revoke_removes_only_it(c
 def test_an_upload_into_an_authorized_bucket_settles_its_video_there(
     core_env: MotoStack, clip_dir: Path
 ) -> None:
-    project, _ = create_project("ub-upload")
-    bucket = user_bucket(core_env, project)
-    assert authority(project, bucket, 1)[0] == 200
+    project, bucket = granted_bucket(core_env, "ub-upload")
     drain_upload_events(core_env)  # the notification's s3:TestEvent
     events = subscribe_events(core_env)
     created = create_video(project, StorageLocation=f"{bucket}.s3.{get_settings().region}.amazonaws.com")
@@ -101,9 +107,7 @@ def test_an_upload_into_an_authorized_bucket_settles_its_video_there(
 def test_an_object_at_the_key_in_another_bucket_does_not_settle_the_video(
     core_env: MotoStack, clip_dir: Path
 ) -> None:
-    project, _ = create_project("ub-other")
-    bucket = user_bucket(core_env, project)
-    assert authority(project, bucket, 1)[0] == 200
+    project, bucket = granted_bucket(core_env, "ub-other")
     created = create_video(project, StorageLocation=bucket)
     key = decode(created)[0]["FileName"]
     clip = make_clip(clip_dir)
@@ -115,9 +119,7 @@ def test_an_object_at_the_key_in_another_bucket_does_not_settle_the_video(
 def test_an_upload_that_lands_after_the_revoke_fails_with_a_reason(
     core_env: MotoStack, clip_dir: Path
 ) -> None:
-    project, _ = create_project("ub-late")
-    bucket = user_bucket(core_env, project)
-    assert authority(project, bucket, 1)[0] == 200
+    project, bucket = granted_bucket(core_env, "ub-late")
     created = create_video(project, StorageLocation=bucket)
     upload(created, make_clip(clip_dir))  # its event is on the queue already
     assert authority(project, bucket, 0)[0] == 200
@@ -181,9 +183,7 @@ def test_storage_location_forms(location: str, bucket: str) -> None:
 def test_url_ingest_stores_into_the_storage_location_and_a_revoke_ends_the_job(
     ingest_env: MotoStack, sources: SourceServer, clip_dir: Path
 ) -> None:
-    project, _ = create_project("ub-ingest")
-    bucket = user_bucket(ingest_env, project)
-    assert authority(project, bucket, 1)[0] == 200
+    project, bucket = granted_bucket(ingest_env, "ub-ingest")
     sources.files["mine.mp4"] = make_clip(clip_dir)
     (job,) = submit(project, [sources.url("mine.mp4")], StorageLocation=bucket)["UploadJobs"]
     run_all(ingest_env)
