@@ -41,6 +41,7 @@ from tests.support.clips import make_clip  # noqa: E402
 
 CLIPS = REPO / ".mediaflow" / "bench-clips"
 SOURCE_S = int(os.environ.get("PARALLEL_SOURCE_S", "180"))
+AUDIO_PARTS = 2  # the ladder's two audio settings, a part each
 AUDIO_LOOPS = 10  # the audio part timed on the 24 s HD clip and on ten of it (240 s)
 TWO_HOURS = 2 * 3600.0
 LADDER = (141, 131, 121, 111)  # system presets: H.264 HLS 1080p, 720p, 540p, 360p (6 s segments)
@@ -202,12 +203,12 @@ def measure_bookkeeping(parts: int) -> dict[str, float]:
         task = store.create(new_record(doc, "p" * 32, "1", "2026-01-01T00:00:00.000000Z"))
         chunks = [(12.0 * i, 12.0 * (i + 1)) for i in range(parts)]
         began = time.perf_counter()
-        split_task.create_parts(PARTS, task, chunks, 2, 1000)  # the ladder's two audio settings
+        split_task.create_parts(PARTS, task, chunks, AUDIO_PARTS, 1000)
         plan = time.perf_counter() - began
         began = time.perf_counter()
         found = split_task.parts_of(task)
         join = time.perf_counter() - began
-        assert len(found) == parts + 1
+        assert len(found) == parts + AUDIO_PARTS
     return {"plan_s": plan, "join_s": join}
 
 
