@@ -3,11 +3,10 @@
 same outputs. Target: at most one fifth of it.
 
 Measured: a few 12 s chunks of a 1080p30 generated source (a pattern under camera-like noise: hard
-to encode)
-encoded as the transcoding worker does (``chunk_media``, two ffmpeg threads: the worker has 3,538
-MB, two vCPUs) and the audio part; billed GB-seconds = wall x 3.538 GB, priced at Lambda's x86
-on-demand rate in us-east-1 ($0.0000166667 per GB-second). One source minute gives four output
-minutes.
+to encode) encoded as the transcoding worker does (``chunk_media``, two ffmpeg threads: the worker
+has 3,538 MB, two vCPUs) and the audio parts (one per audio setting); billed GB-seconds = wall x
+3.538 GB, priced at Lambda's x86 on-demand rate in us-east-1 ($0.0000166667 per GB-second). One
+source minute gives four output minutes.
 
 MediaConvert (https://aws.amazon.com/mediaconvert/pricing/, on-demand, us-east-1, Basic tier, AVC,
 per output minute, as listed in 2024 - not re-read from this machine, which has no web access):
@@ -35,7 +34,8 @@ def main() -> int:
     CLIPS.mkdir(parents=True, exist_ok=True)
     measured = measure_chunks(hd_source())
     video_s = measured["chunk_wall"] / measured["chunk_s"]  # worker seconds per source second
-    audio_s = measured["audio_per_s"]
+    # every audio part is billed: the ladder's audio settings are a part each (one of them timed)
+    audio_s = measured["audio_per_s"] * measured["audio_parts"]
     gb_s_per_minute = 60 * (video_s + audio_s) * WORKER_GB
     ours = gb_s_per_minute * PRICE_PER_GB_S / OUTPUTS
     theirs = MEDIACONVERT_PER_SOURCE_MINUTE / OUTPUTS
