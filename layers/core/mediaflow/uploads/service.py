@@ -7,7 +7,6 @@ from typing import Any
 from mediaflow import clock, ids
 from mediaflow.api import vod_errors
 from mediaflow.api.vod_errors import VIDEO_NOT_FOUND
-from mediaflow.buckets.access import upload_refusal
 from mediaflow.errors import ApiError, NotFound
 from mediaflow.net import OutboundError, validate_url
 from mediaflow.records import store
@@ -94,9 +93,8 @@ def refresh_upload_video(project_id: str, video_id: str) -> dict[str, Any]:
     if is_damaged(record):
         raise vod_errors.VIDEO_DAMAGED
     bucket = record.doc.bucket
-    refusal = upload_refusal(project_id, bucket) if bucket else None
-    if refusal:
-        raise storage_location.not_found(refusal)  # the bucket was revoked since the video was made
+    if bucket:
+        storage_location.require_uploads(project_id, bucket)  # it may have been revoked since
     creds = credentials.issue(video_id, record.doc.object_key, bucket)
 
     def bump(current: Record[VideoDoc]) -> Record[VideoDoc]:

@@ -39,7 +39,12 @@ def upload_bucket(project_id: str, location: str | None) -> str | None:
     bucket = bucket_named(location)
     if bucket == get_settings().bucket_name:
         return None
+    require_uploads(project_id, bucket)
+    return bucket
+
+
+def require_uploads(project_id: str, bucket: str) -> None:
+    """VOD's ``InvalidStorage.NotFound`` unless uploads may go into this authorized bucket now."""
     refusal = upload_refusal(project_id, bucket)
     if refusal:
         raise not_found(refusal)
-    return bucket
